@@ -1,0 +1,113 @@
+"""Repository-wide settings: ``wfchain.yaml`` at the project root over shipped defaults.
+
+The defaults live in ``generator/data/defaults.yaml`` (read with importlib.resources)
+and are documented in docs/config.md; the file's schema is schemas/config.schema.json.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from generator import schemacheck
+from generator.diagnostics import Diagnostic
+from generator.load import Document, LoadError, YamlLoader
+
+CONFIG_FILE = "wfchain.yaml"
+
+
+@dataclass(frozen=True)
+class Config:
+    cluster_domain: str
+    event_bus: str
+    webhook_port: int
+    webhook_endpoint: str
+    handoff_image: str
+    handoff_retries: int
+    handoff_timeout: int
+    sensor_retry: dict[str, Any]
+    templates_dir: str
+    instances_dir: str
+    output_dir: str
+    #: the config file that was read, relative to the root ('' for defaults only)
+    source: str
+
+
+@cache
+def _defaults_text() -> bytes:
+    return resources.files("generator").joinpath("data", "defaults.yaml").read_bytes()
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _pinned(image: str) -> bool:
+    if "@sha256:" in image:
+        return True
+    last = image.rsplit("/", 1)[-1]
+    return ":" in last and not last.endswith(":latest")
+
+
+def load_config(root: Path, loader: YamlLoader, explicit: Path | None = None
+                ) -> tuple[Config, list[Diagnostic]]:
+    defaults = loader.load_bytes(_defaults_text(), "<defaults>").data
+    path = explicit if explicit is not None else root / CONFIG_FILE
+    display = _display(path, root)
+    user: dict[str, Any] = {}
+    problems: list[Diagnostic] = []
+    document: Document | None = None
+    if explicit is not None or path.is_file():
+        try:
+            document = loader.load_path(path, display)
+        except LoadError as exc:
+            problems.append(exc.diagnostic)
+        else:
+            if document.data is None:
+                user = {}
+            elif not isinstance(document.data, dict):
+                problems.append(document.diagnostic((), "the config file must be a mapping",
+                                                    "schema"))
+            else:
+                user = document.data
+                problems += schemacheck.check(document, schemacheck.shipped_validator(
+                    "config.schema.json"))
+    merged = _merge(defaults, user) if not problems else defaults
+    image = str(merged["handoff"]["image"])
+    if document is not None and not problems and not _pinned(image):
+        problems.append(document.diagnostic(
+            ("handoff", "image"),
+            f"image {image!r} is not pinned: use a digest (@sha256:...) or an exact tag",
+            "config"))
+    config = Config(
+        cluster_domain=merged["clusterDomain"],
+        event_bus=merged["eventBusName"],
+        webhook_port=int(merged["webhook"]["port"]),
+        webhook_endpoint=merged["webhook"]["endpoint"],
+        handoff_image=image,
+        handoff_retries=int(merged["handoff"]["retries"]),
+        handoff_timeout=int(merged["handoff"]["timeoutSeconds"]),
+        sensor_retry=dict(merged["sensor"]["retryStrategy"]),
+        templates_dir=merged["paths"]["templates"],
+        instances_dir=merged["paths"]["instances"],
+        output_dir=merged["paths"]["output"],
+        source=display if document is not None else "",
+    )
+    return config, problems
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,429 @@
+"""Stage 4: one validated instance + its compiled template -> Kubernetes manifests.
+
+Everything here is pure data transformation: no file system, no clock, no
+randomness, so the same inputs always give the same manifests. Names come from
+:mod:`generator.identity`; the Argo facts the output relies on are cited inline.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from generator import emit
+from generator.config import Config
+from generator.diagnostics import Diagnostic
+from generator.identity import Names
+from generator.model import Instance, Template
+from generator.placeholders import PlaceholderError, materialize
+from generator.validate import ENTRY_TEMPLATE, HANDOFF_NAME
+
+ARGO = "argoproj.io/v1alpha1"
+RBAC = "rbac.authorization.k8s.io/v1"
+MANAGED_BY = "app.kubernetes.io/managed-by"
+INSTANCE_LABEL = "app.kubernetes.io/instance"
+COMPONENT_LABEL = "app.kubernetes.io/component"
+TEMPLATE_LABEL = "wfchain.dev/template"
+CRON_EVENT = "schedule"
+WEBHOOK_EVENT = "handoff"
+ENV_URL = "WFCHAIN_WEBHOOK_URL"
+ENV_PARAM = "WFCHAIN_P{}"
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """One output file, its path relative to the output folder (posix)."""
+
+    path: str
+    content: str
+
+
+def placeholder_context(instance: Instance, names: Names) -> dict[str, Any]:
+    return {
+        "instance": {
+            "id": names.id,
+            "name": instance.name,
+            "namespace": instance.namespace,
+            "template": instance.template_name,
+            "schedule": instance.schedule.expression,
+            "timezone": instance.timezone,
+        },
+        "params": dict(instance.params),
+        "webhook": {
+            "url": names.webhook_url,
+            "host": names.webhook_host,
+            "port": names.webhook_port,
+            "endpoint": names.webhook_endpoint,
+        },
+        "names": {
+            "workflow1": names.workflow1,
+            "workflow2": names.workflow2,
+            "cron": names.cron_eventsource,
+            "webhook": names.webhook_eventsource,
+            "trigger1": names.trigger1,
+            "trigger2": names.trigger2,
+            "sensorServiceAccount": names.sensor_account,
+            "workflowServiceAccount": names.workflow_account,
+            "webhookService": names.webhook_service,
+        },
+    }
+
+
+class Renderer:
+    """Renders instances; holds nothing per instance, so one serves a whole run."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    # ------------------------------------------------------------------ helpers
+    def _metadata(self, name: str, names: Names, template: Template, component: str
+                  ) -> dict[str, Any]:
+        return {
+            "name": name,
+            "namespace": names.namespace,
+            "labels": self._labels(names, template, component),
+        }
+
+    @staticmethod
+    def _labels(names: Names, template: Template, component: str) -> dict[str, str]:
+        return {
+            MANAGED_BY: "wfchain",
+            INSTANCE_LABEL: names.id,
+            COMPONENT_LABEL: component,
+            TEMPLATE_LABEL: template.name,
+        }
+
+    # ------------------------------------------------------------------ workflows
+    def _handoff_template(self, names: Names, items: Sequence[dict[str, Any]]
+                          ) -> dict[str, Any]:
+        """The step that POSTs the hand-off parameters to the webhook.
+
+        Values never pass through the shell or string concatenation: Argo puts each
+        ``{{inputs.parameters.x}}`` into an environment variable, jq builds the JSON
+        object from the environment (``$ENV``), and curl sends it from stdin. The jq
+        program and the script are fixed text built from validated names only.
+        """
+        fields = ", ".join(
+            f"{json.dumps(item['name'])}: $ENV.{ENV_PARAM.format(i)}"
+            for i, item in enumerate(items)
+        )
+        cfg = self.config
+        script = "\n".join([
+            "set -eu",
+            f"body=$(jq -cn '{{{fields}}}')",
+            "status=$(printf '%s' \"$body\" | curl --silent --show-error --fail-with-body \\",
+            f"  --retry {cfg.handoff_retries} --retry-all-errors --retry-connrefused"
+            f" --retry-delay 2 --max-time {cfg.handoff_timeout} \\",
+            "  --request POST --header 'Content-Type: application/json' --data-binary @- \\",
+            f"  --output /dev/stderr --write-out '%{{http_code}}' \"${ENV_URL}\")",
+            'case "$status" in',
+            '  2??) echo "hand-off accepted: HTTP $status" ;;',
+            f'  *) echo "hand-off failed: HTTP $status from ${ENV_URL}" >&2; exit 1 ;;',
+            "esac",
+            "",
+        ])
+        env = [{"name": ENV_URL, "value": names.webhook_url}]
+        env += [
+            {"name": ENV_PARAM.format(i), "value": f"{{{{inputs.parameters.{item['name']}}}}}"}
+            for i, item in enumerate(items)
+        ]
+        template: dict[str, Any] = {"name": HANDOFF_NAME}
+        if items:
+            template["inputs"] = {"parameters": [{"name": item["name"]} for item in items]}
+        template["retryStrategy"] = {
+            "limit": "2",
+            "retryPolicy": "Always",
+            "backoff": {"duration": "30s", "factor": "2"},
+        }
+        template["container"] = {
+            "image": cfg.handoff_image,
+            "command": ["/bin/sh", "-c"],
+            "args": [script],
+            "env": env,
+        }
+        return template
+
+    def _workflow_spec(self, names: Names, template: Template, section: dict[str, Any],
+                       component: str, extra_templates: Sequence[dict[str, Any]],
+                       extra_task: dict[str, Any] | None) -> dict[str, Any]:
+        spec: dict[str, Any] = {
+            "entrypoint": ENTRY_TEMPLATE,
+            "serviceAccountName": names.workflow_account,
+        }
+        arguments = section.get("arguments", {}).get("parameters")
+        if arguments:
+            spec["arguments"] = {"parameters": arguments}
+        spec["workflowMetadata"] = {"labels": self._labels(names, template, component)}
+        for key, value in section.get("spec", {}).items():
+            spec[key] = value
+        tasks = list(section["tasks"])
+        if extra_task is not None:
+            tasks.append(extra_task)
+        spec["templates"] = [
+            {"name": ENTRY_TEMPLATE, "dag": {"tasks": tasks}},
+            *section["templates"],
+            *extra_templates,
+        ]
+        return spec
+
+    def workflow1(self, names: Names, template: Template, section: dict[str, Any],
+                  handoff: dict[str, Any]) -> dict[str, Any]:
+        items = handoff["parameters"]
+        task: dict[str, Any] = {"name": HANDOFF_NAME, "template": HANDOFF_NAME}
+        after = list(handoff["after"])
+        if template.workflow1_style == "depends":
+            task["depends"] = " && ".join(after)
+        else:
+            task["dependencies"] = after
+        if items:
+            task["arguments"] = {"parameters": [{"name": i["name"], "value": i["value"]}
+                                                for i in items]}
+        return {
+            "apiVersion": ARGO,
+            "kind": "WorkflowTemplate",
+            "metadata": self._metadata(names.workflow1, names, template, "workflow1"),
+            "spec": self._workflow_spec(names, template, section, "workflow1",
+                                        [self._handoff_template(names, items)], task),
+        }
+
+    def workflow2(self, names: Names, template: Template, section: dict[str, Any]
+                  ) -> dict[str, Any]:
+        return {
+            "apiVersion": ARGO,
+            "kind": "WorkflowTemplate",
+            "metadata": self._metadata(names.workflow2, names, template, "workflow2"),
+            "spec": self._workflow_spec(names, template, section, "workflow2", [], None),
+        }
+
+    # ------------------------------------------------------------------ events
+    def cron_eventsource(self, names: Names, template: Template, instance: Instance
+                         ) -> dict[str, Any]:
+        event: dict[str, Any] = {
+            "schedule": instance.schedule.expression,
+            "timezone": instance.timezone,
+        }
+        if instance.exclusion_dates:
+            # Argo Events only honours entries of the form EXDATE:20260102T150405Z.
+            event["exclusionDates"] = [
+                "EXDATE:" + day.replace("-", "") + "T000000Z"
+                for day in sorted(instance.exclusion_dates)
+            ]
+        return {
+            "apiVersion": ARGO,
+            "kind": "EventSource",
+            "metadata": self._metadata(names.cron_eventsource, names, template, "cron"),
+            "spec": {
+                "eventBusName": self.config.event_bus,
+                "calendar": {CRON_EVENT: event},
+            },
+        }
+
+    def webhook_eventsource(self, names: Names, template: Template) -> dict[str, Any]:
+        port = self.config.webhook_port
+        return {
+            "apiVersion": ARGO,
+            "kind": "EventSource",
+            "metadata": self._metadata(names.webhook_eventsource, names, template, "webhook"),
+            "spec": {
+                "eventBusName": self.config.event_bus,
+                # The controller creates <name>-eventsource-svc only when ports are set;
+                # targetPort must equal the webhook port.
+                "service": {"ports": [{"name": "http", "port": port, "targetPort": port}]},
+                "webhook": {
+                    WEBHOOK_EVENT: {
+                        "port": str(port),
+                        "endpoint": names.webhook_endpoint,
+                        "method": "POST",
+                        "url": "",
+                    }
+                },
+            },
+        }
+
+    def _sensor(self, name: str, names: Names, template: Template, component: str,
+                dependency: dict[str, str], workflow: dict[str, Any],
+                parameters: list[dict[str, Any]]) -> dict[str, Any]:
+        argo_workflow: dict[str, Any] = {
+            "operation": "submit",
+            "source": {"resource": workflow},
+        }
+        if parameters:
+            argo_workflow["parameters"] = parameters
+        retry = self.config.sensor_retry
+        return {
+            "apiVersion": ARGO,
+            "kind": "Sensor",
+            "metadata": self._metadata(name, names, template, component),
+            "spec": {
+                "eventBusName": self.config.event_bus,
+                "template": {"serviceAccountName": names.sensor_account},
+                "dependencies": [dependency],
+                "triggers": [
+                    {
+                        "template": {"name": name, "argoWorkflow": argo_workflow},
+                        "retryStrategy": {
+                            "steps": retry["steps"],
+                            "duration": retry["duration"],
+                            "factor": retry["factor"],
+                            "jitter": retry["jitter"],
+                        },
+                    }
+                ],
+            },
+        }
+
+    def _submitted(self, workflow_template: str, names: Names, template: Template,
+                   component: str, arguments: list[dict[str, str]]) -> dict[str, Any]:
+        spec: dict[str, Any] = {}
+        if arguments:
+            spec["arguments"] = {"parameters": arguments}
+        spec["workflowTemplateRef"] = {"name": workflow_template}
+        return {
+            "apiVersion": ARGO,
+            "kind": "Workflow",
+            "metadata": {
+                "generateName": f"{workflow_template}-",
+                "namespace": names.namespace,
+                "labels": self._labels(names, template, component),
+            },
+            "spec": spec,
+        }
+
+    def trigger1(self, names: Names, template: Template) -> dict[str, Any]:
+        return self._sensor(
+            names.trigger1, names, template, "trigger1",
+            {"name": "cron", "eventSourceName": names.cron_eventsource, "eventName": CRON_EVENT},
+            self._submitted(names.workflow1, names, template, "workflow1", []),
+            [],
+        )
+
+    def trigger2(self, names: Names, template: Template, handoff: dict[str, Any]
+                 ) -> dict[str, Any]:
+        items = handoff["parameters"]
+        # dest addresses arguments by index: the order below is the hand-off order.
+        arguments = [{"name": item["name"], "value": ""} for item in items]
+        parameters = [
+            {
+                "src": {"dependencyName": "handoff", "dataKey": f"body.{item['name']}"},
+                "dest": f"spec.arguments.parameters.{index}.value",
+            }
+            for index, item in enumerate(items)
+        ]
+        return self._sensor(
+            names.trigger2, names, template, "trigger2",
+            {"name": "handoff", "eventSourceName": names.webhook_eventsource,
+             "eventName": WEBHOOK_EVENT},
+            self._submitted(names.workflow2, names, template, "workflow2", arguments),
+            parameters,
+        )
+
+    # ------------------------------------------------------------------ RBAC
+    def _account(self, name: str, names: Names, template: Template, component: str
+                 ) -> list[tuple[str, dict[str, Any]]]:
+        return [("serviceaccount", {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": self._metadata(name, names, template, component),
+        })]
+
+    def _role(self, name: str, names: Names, template: Template, component: str,
+              rules: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            ("role", {
+                "apiVersion": RBAC,
+                "kind": "Role",
+                "metadata": self._metadata(name, names, template, component),
+                "rules": rules,
+            }),
+            ("rolebinding", {
+                "apiVersion": RBAC,
+                "kind": "RoleBinding",
+                "metadata": self._metadata(name, names, template, component),
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role",
+                            "name": name},
+                "subjects": [{"kind": "ServiceAccount", "name": name,
+                              "namespace": names.namespace}],
+            }),
+        ]
+
+    def sensor_rbac(self, names: Names, template: Template) -> list[tuple[str, dict[str, Any]]]:
+        # Submitting through the argo CLI creates (and lists) Workflows and reads the
+        # referenced WorkflowTemplates; nothing else, in this namespace only.
+        rules = [
+            {"apiGroups": ["argoproj.io"], "resources": ["workflows"],
+             "verbs": ["create", "list"]},
+            {"apiGroups": ["argoproj.io"], "resources": ["workflowtemplates"],
+             "resourceNames": [names.workflow1, names.workflow2], "verbs": ["get"]},
+        ]
+        component = "sensor-rbac"
+        return [*self._account(names.sensor_account, names, template, component),
+                *self._role(names.sensor_account, names, template, component, rules)]
+
+    def workflow_rbac(self, names: Names, template: Template
+                      ) -> list[tuple[str, dict[str, Any]]]:
+        # The Argo executor reports outputs through WorkflowTaskResults.
+        rules = [{"apiGroups": ["argoproj.io"], "resources": ["workflowtaskresults"],
+                  "verbs": ["create", "patch"]}]
+        component = "workflow-rbac"
+        return [*self._account(names.workflow_account, names, template, component),
+                *self._role(names.workflow_account, names, template, component, rules)]
+
+    # ------------------------------------------------------------------ instance
+    def render(self, instance: Instance, template: Template, config_source: str
+               ) -> tuple[list[RenderedFile], list[Diagnostic]]:
+        names = instance.names
+        assert names is not None
+        context = placeholder_context(instance, names)
+        sections: dict[str, Any] = {}
+        problems: list[Diagnostic] = []
+        for key, compiled in template.compiled.items():
+            try:
+                sections[key] = materialize(compiled, context)
+            except PlaceholderError as exc:
+                problems.append(template.document.diagnostic(exc.path, exc.message,
+                                                             "placeholder"))
+        if problems:
+            return [], problems
+        handoff = sections["handoff"]
+        documents: list[tuple[str, dict[str, Any]]] = [
+            *[(f"{kind}-sensor", doc) for kind, doc in self.sensor_rbac(names, template)],
+            *[(f"{kind}-workflow", doc) for kind, doc in self.workflow_rbac(names, template)],
+            ("workflowtemplate-workflow1",
+             self.workflow1(names, template, sections["workflow1"], handoff)),
+            ("workflowtemplate-workflow2",
+             self.workflow2(names, template, sections["workflow2"])),
+            ("eventsource-cron", self.cron_eventsource(names, template, instance)),
+            ("eventsource-webhook", self.webhook_eventsource(names, template)),
+            ("sensor-trigger1", self.trigger1(names, template)),
+            ("sensor-trigger2", self.trigger2(names, template, handoff)),
+        ]
+        sources = [instance.file, template.file]
+        if config_source:
+            sources.append(config_source)
+        header = [
+            "Generated by wfchain. Do not edit: change the sources and run `wfchain render`.",
+            *[("Sources: " if i == 0 else "         ") + s for i, s in enumerate(sources)],
+        ]
+        folder = f"{instance.namespace}/{instance.name}"
+        files = [RenderedFile(f"{folder}/{stem}.yaml", emit.dump(doc, header))
+                 for stem, doc in documents]
+        kustomization = {
+            "apiVersion": "kustomize.config.k8s.io/v1beta1",
+            "kind": "Kustomization",
+            "resources": [f"{stem}.yaml" for stem, _ in documents],
+        }
+        files.append(RenderedFile(f"{folder}/kustomization.yaml",
+                                  emit.dump(kustomization, header)))
+        return files, []
+
+
+def root_kustomization(folders: Sequence[str]) -> RenderedFile:
+    document = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": sorted(folders),
+    }
+    header = ["Generated by wfchain. Do not edit: it lists every rendered instance."]
+    return RenderedFile("kustomization.yaml", emit.dump(document, header))
