@@ -17,6 +17,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
@@ -112,6 +113,14 @@ class YamlLoader:
             raise fail("file contains a NUL character", "encoding", line, 1) from None
         try:
             node = self._yaml.load(text)
+        except DuplicateKeyError as exc:
+            mark = exc.problem_mark
+            line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+            first = exc.context_mark.line + 1 if exc.context_mark is not None else 0
+            key = _one_line(exc.problem or "").split('"')
+            name = key[1] if len(key) > 2 else "?"
+            raise fail(f"duplicate key '{name}' (the mapping starts on line {first})",
+                       "duplicate-key", line, column) from None
         except MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)

@@ -36,6 +36,9 @@ class Template:
     #: "depends" or "dependencies": how workflow 1's DAG expresses order.
     workflow1_style: str
     handoff_names: tuple[str, ...]
+    #: False when the template has problems: instances are still checked against its
+    #: parameters, but nothing is rendered from it.
+    valid: bool = True
 
     @property
     def file(self) -> str:

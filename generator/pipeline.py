@@ -34,6 +34,8 @@ class Build:
     instances: list[Instance] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[RenderedFile] = field(default_factory=list)
+    #: template folders that exist but could not be read as templates
+    broken_templates: set[str] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -62,21 +64,21 @@ def build(root: Path, config_path: Path | None = None, *, render: bool = True) -
     if problems:
         result.diagnostics = finalize(result.diagnostics)
         return result
-    template_errors = _load_templates(result, loader)
-    _load_instances(result, loader, template_errors)
+    _load_templates(result, loader)
+    _load_instances(result, loader)
     _assign_ids(result)
-    if render and result.ok:
+    if render:
         _render(result)
     result.diagnostics = finalize(result.diagnostics)
     return result
 
 
-def _load_templates(result: Build, loader: YamlLoader) -> set[str]:
-    """Loads every template; returns names of templates that exist but have errors."""
+def _load_templates(result: Build, loader: YamlLoader) -> None:
+    """Loads every template. One with problems is kept (marked invalid) when its
+    parameters could be read, so instances are still checked against them."""
     folder = result.root / result.config.templates_dir
-    failed: set[str] = set()
     if not folder.is_dir():
-        return failed
+        return
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if entry.name.startswith(".") or not entry.is_dir():
             continue
@@ -86,24 +88,23 @@ def _load_templates(result: Build, loader: YamlLoader) -> set[str]:
             result.diagnostics.append(Diagnostic(
                 f"{result.config.templates_dir}/{entry.name}", 1, 1, "$",
                 f"template folder has no {TEMPLATE_FILE}", "template"))
-            failed.add(entry.name)
+            result.broken_templates.add(entry.name)
             continue
         try:
             document = loader.load_path(path, display)
         except LoadError as exc:
             result.diagnostics.append(exc.diagnostic)
-            failed.add(entry.name)
+            result.broken_templates.add(entry.name)
             continue
         template, problems = check_template(document, entry.name)
         result.diagnostics += problems
         if template is None:
-            failed.add(entry.name)
+            result.broken_templates.add(entry.name)
         else:
             result.templates[template.name] = template
-    return failed
 
 
-def _load_instances(result: Build, loader: YamlLoader, template_errors: set[str]) -> None:
+def _load_instances(result: Build, loader: YamlLoader) -> None:
     base = result.root / result.config.instances_dir
     if not base.is_dir():
         return
@@ -131,7 +132,7 @@ def _load_instances(result: Build, loader: YamlLoader, template_errors: set[str]
             result.diagnostics.append(exc.diagnostic)
             continue
         instance, problems = check_instance(document, location[0], location[1],
-                                            result.templates, template_errors)
+                                            result.templates, result.broken_templates)
         result.diagnostics += problems
         if instance is not None:
             result.instances.append(instance)

@@ -21,11 +21,11 @@ evaluates that tree for one instance.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, Undefined
+from jinja2 import StrictUndefined, TemplateError, Undefined, nodes
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -74,7 +74,59 @@ def _compile(source: str, path: JsonPath) -> Callable[..., Any]:
         ) from None
 
 
-def compile_scalar(value: str, path: JsonPath, plain: bool) -> str | Expr:
+#: Names a placeholder may use, and the attributes each offers (None: any).
+Scope = Mapping[str, frozenset[str] | None]
+
+#: The context every instance offers besides ``params`` (see render.placeholder_context).
+CONTEXT_KEYS: dict[str, tuple[str, ...]] = {
+    "instance": ("id", "name", "namespace", "template", "schedule", "timezone"),
+    "webhook": ("url", "host", "port", "endpoint"),
+    "names": ("workflow1", "workflow2", "cron", "webhook", "trigger1", "trigger2",
+              "sensorServiceAccount", "workflowServiceAccount", "webhookService"),
+}
+
+
+def placeholder_scope(parameters: Sequence[str]) -> dict[str, frozenset[str] | None]:
+    """The names a template's placeholders may use, given its declared parameters."""
+    scope: dict[str, frozenset[str] | None] = {k: frozenset(v) for k, v in CONTEXT_KEYS.items()}
+    scope["params"] = frozenset(parameters)
+    return scope
+
+
+def check_names(source: str, path: JsonPath, scope: Scope) -> None:
+    """Static check: every variable and attribute the expression uses exists."""
+    try:
+        tree = _ENV.parse("{{ " + source + " }}")
+    except TemplateError as exc:
+        raise PlaceholderError(
+            path, f"invalid placeholder '${{{{{source}}}}}': {exc.message or exc}"
+        ) from None
+    for name in tree.find_all(nodes.Name):
+        if name.ctx == "load" and name.name not in scope:
+            known = ", ".join(sorted(scope))
+            raise PlaceholderError(
+                path, f"undefined placeholder '${{{{ {source.strip()} }}}}': '{name.name}' is "
+                f"undefined (known: {known})")
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        base = getattr(node, "node", None)
+        if not isinstance(base, nodes.Name) or scope.get(base.name) is None:
+            continue
+        if isinstance(node, nodes.Getattr):
+            attr: object = node.attr
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+            attr = node.arg.value
+        else:
+            continue
+        allowed = scope[base.name]
+        if allowed is not None and attr not in allowed:
+            known = ", ".join(sorted(allowed)) or "none"
+            raise PlaceholderError(
+                path, f"undefined placeholder '${{{{ {source.strip()} }}}}': '{base.name}' has "
+                f"no '{attr}' (known: {known})")
+
+
+def compile_scalar(value: str, path: JsonPath, plain: bool, scope: Scope | None = None
+                   ) -> str | Expr:
     if OPEN not in value:
         return value
     parts: list[str | tuple[str, Callable[..., Any]]] = []
@@ -83,7 +135,10 @@ def compile_scalar(value: str, path: JsonPath, plain: bool) -> str | Expr:
         if match.start() > last:
             parts.append(value[last : match.start()])
         source = match.group(1)
-        parts.append((source.strip(), _compile(source, path)))
+        function = _compile(source, path)
+        if scope is not None:
+            check_names(source, path, scope)
+        parts.append((source.strip(), function))
         last = match.end()
     if last < len(value):
         rest = value[last:]
@@ -95,7 +150,11 @@ def compile_scalar(value: str, path: JsonPath, plain: bool) -> str | Expr:
 
 
 def compile_tree(
-    node: Any, path: JsonPath, plain_paths: frozenset[JsonPath], errors: list[PlaceholderError]
+    node: Any,
+    path: JsonPath,
+    plain_paths: frozenset[JsonPath],
+    errors: list[PlaceholderError],
+    scope: Scope | None = None,
 ) -> Any:
     """Compile every placeholder below ``node``; collects errors instead of stopping."""
     if isinstance(node, dict):
@@ -104,13 +163,14 @@ def compile_tree(
             child = (*path, key)
             if OPEN in key:
                 errors.append(PlaceholderError(child, "placeholders are only allowed in values"))
-            out[key] = compile_tree(value, child, plain_paths, errors)
+            out[key] = compile_tree(value, child, plain_paths, errors, scope)
         return out
     if isinstance(node, list):
-        return [compile_tree(v, (*path, i), plain_paths, errors) for i, v in enumerate(node)]
+        return [compile_tree(v, (*path, i), plain_paths, errors, scope)
+                for i, v in enumerate(node)]
     if isinstance(node, str):
         try:
-            return compile_scalar(node, path, path in plain_paths)
+            return compile_scalar(node, path, path in plain_paths, scope)
         except PlaceholderError as exc:
             errors.append(exc)
             return node

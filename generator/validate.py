@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import re
 import zoneinfo
+from collections.abc import Collection
 from functools import cache
 from typing import Any
 
@@ -16,7 +17,7 @@ from generator import cron, schemacheck
 from generator.diagnostics import Diagnostic, JsonPath
 from generator.load import Document
 from generator.model import Instance, Parameter, Template
-from generator.placeholders import PlaceholderError, compile_tree
+from generator.placeholders import PlaceholderError, compile_tree, placeholder_scope
 
 #: Names wfchain itself puts into the workflows.
 ENTRY_TEMPLATE = "main"
@@ -30,6 +31,7 @@ _JSON_TYPES = {"string": "string", "integer": "integer", "number": "number",
                "boolean": "boolean"}
 _DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _DNS1035 = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 @cache
@@ -66,13 +68,12 @@ def check_template(document: Document, folder_name: str) -> tuple[Template | Non
     problems += _check_handoff(document, data)
     errors: list[PlaceholderError] = []
     plain = frozenset(document.plain_placeholders)
-    compiled = {section: compile_tree(data[section], (section,), plain, errors)
+    scope = placeholder_scope(sorted(parameters))
+    compiled = {section: compile_tree(data[section], (section,), plain, errors, scope)
                 for section in ("workflow1", "handoff", "workflow2")}
     problems += [document.diagnostic(e.path, e.message, "placeholder") for e in errors]
-    if problems:
-        return None, problems
     template = Template(
-        name=name,
+        name=folder_name,
         document=document,
         description=data["metadata"].get("description", ""),
         parameters=parameters,
@@ -80,8 +81,9 @@ def check_template(document: Document, folder_name: str) -> tuple[Template | Non
         compiled=compiled,
         workflow1_style=style,
         handoff_names=tuple(p["name"] for p in data["handoff"]["parameters"]),
+        valid=not problems,
     )
-    return template, []
+    return template, problems
 
 
 def _check_parameters(document: Document, declared: dict[str, Any]
@@ -271,17 +273,64 @@ def instance_location(relative: tuple[str, ...]) -> tuple[str, str] | None:
 
 
 def check_instance(document: Document, folder: str, stem: str,
-                   templates: dict[str, Template], template_errors: set[str]
+                   templates: dict[str, Template], broken: Collection[str] = ()
                    ) -> tuple[Instance | None, list[Diagnostic]]:
+    """Checks one instance. Every field that has the right type is checked further, so
+    one run reports all of a file's problems."""
     data = document.data
     if not isinstance(data, dict):
         return None, [document.diagnostic((), "an instance must be a YAML mapping", "schema")]
     problems = schemacheck.check(document, schemacheck.shipped_validator(
         "instance.schema.json"))
-    if problems:
+    problems += _check_location(document, data, folder, stem)
+    schedule = _check_schedule(document, data.get("schedule"), problems)
+    timezone = data.get("timezone", "UTC")
+    if isinstance(timezone, str) and timezone not in known_timezones():
+        problems.append(document.diagnostic(("timezone",), f"unknown time zone '{timezone}' "
+                                            "(use an IANA name such as Europe/Berlin)",
+                                            "timezone"))
+    exclusions = data.get("exclusionDates", [])
+    for index, day in enumerate(exclusions if isinstance(exclusions, list) else []):
+        if isinstance(day, str) and _ISO_DATE.match(day):
+            try:
+                datetime.date.fromisoformat(day)
+            except ValueError:
+                problems.append(document.diagnostic(("exclusionDates", index),
+                                                    f"'{day}' is not a calendar date", "schema"))
+    template_name = data.get("template")
+    template = templates.get(template_name) if isinstance(template_name, str) else None
+    raw_params = data.get("params") or {}
+    params = dict(raw_params) if isinstance(raw_params, dict) else {}
+    if isinstance(template_name, str) and template is None and template_name not in broken:
+        known = ", ".join(sorted(templates)) or "none"
+        problems.append(document.diagnostic(("template",), f"unknown template "
+                                            f"'{template_name}' (known: {known})", "template"))
+    elif template is not None and isinstance(raw_params, dict):
+        problems += schemacheck.check(document, template.params_validator, data=params,
+                                      base=("params",), check_name="params")
+        for pname, param in template.parameters.items():
+            if pname not in params and not param.required:
+                params[pname] = param.default
+    if problems or schedule is None or template is None or not template.valid:
+        # (a template with problems reports them itself; nothing is rendered from it)
         return None, problems
-    namespace = data.get("namespace", folder)
-    name = data.get("name", stem)
+    return Instance(
+        document=document,
+        namespace=data.get("namespace", folder),
+        name=data.get("name", stem),
+        template_name=template.name,
+        schedule=schedule,
+        timezone=timezone,
+        exclusion_dates=tuple(exclusions),
+        params=params,
+        pinned_id=data.get("id"),
+        description=data.get("description", ""),
+    ), []
+
+
+def _check_location(document: Document, data: dict[str, Any], folder: str, stem: str
+                    ) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
     if not _DNS1123.match(folder):
         problems.append(document.diagnostic(
             (), f"folder '{folder}' is not a valid namespace (DNS-1123 label)", "path"))
@@ -289,61 +338,31 @@ def check_instance(document: Document, folder: str, stem: str,
         problems.append(document.diagnostic(
             (), f"file name '{stem}' is not a valid instance name (DNS-1035 label: lowercase "
             "letters, digits and '-', starting with a letter, at most 63 characters)", "path"))
-    if namespace != folder:
+    namespace = data.get("namespace", folder)
+    name = data.get("name", stem)
+    if isinstance(namespace, str) and namespace != folder:
         problems.append(document.diagnostic(
             ("namespace",), f"namespace '{namespace}' does not match the folder '{folder}'",
             "path"))
-    if name != stem:
+    if isinstance(name, str) and name != stem:
         problems.append(document.diagnostic(
             ("name",), f"name '{name}' does not match the file name '{stem}.yaml'", "path"))
-    schedule: cron.Schedule | None = None
+    return problems
+
+
+def _check_schedule(document: Document, expression: Any, problems: list[Diagnostic]
+                    ) -> cron.Schedule | None:
+    if not isinstance(expression, str):
+        return None
     try:
-        schedule = cron.parse(data["schedule"])
+        schedule = cron.parse(expression)
     except cron.CronError as exc:
         problems.append(document.diagnostic(("schedule",), f"invalid cron schedule: {exc}",
                                             "cron"))
-    else:
-        if not cron.can_ever_fire(schedule):
-            problems.append(document.diagnostic(
-                ("schedule",), f"cron schedule '{data['schedule']}' can never fire "
-                "(no month has such a day)", "cron"))
-    timezone = data.get("timezone", "UTC")
-    if timezone not in known_timezones():
-        problems.append(document.diagnostic(("timezone",), f"unknown time zone '{timezone}' "
-                                            "(use an IANA name such as Europe/Berlin)",
-                                            "timezone"))
-    for index, day in enumerate(data.get("exclusionDates", [])):
-        try:
-            datetime.date.fromisoformat(day)
-        except ValueError:
-            problems.append(document.diagnostic(("exclusionDates", index),
-                                                f"'{day}' is not a calendar date", "schema"))
-    template_name = data["template"]
-    template = templates.get(template_name)
-    params = dict(data.get("params") or {})
-    if template is None:
-        if template_name not in template_errors:
-            known = ", ".join(sorted(templates)) or "none"
-            problems.append(document.diagnostic(("template",), f"unknown template "
-                                                f"'{template_name}' (known: {known})",
-                                                "template"))
-    else:
-        problems += schemacheck.check(document, template.params_validator, data=params,
-                                      base=("params",), check_name="params")
-        for pname, param in template.parameters.items():
-            if pname not in params and not param.required:
-                params[pname] = param.default
-    if problems or schedule is None or template is None:
-        return None, problems
-    return Instance(
-        document=document,
-        namespace=namespace,
-        name=name,
-        template_name=template_name,
-        schedule=schedule,
-        timezone=timezone,
-        exclusion_dates=tuple(data.get("exclusionDates", [])),
-        params=params,
-        pinned_id=data.get("id"),
-        description=data.get("description", ""),
-    ), []
+        return None
+    if not cron.can_ever_fire(schedule):
+        problems.append(document.diagnostic(
+            ("schedule",), f"cron schedule '{expression}' can never fire "
+            "(no month has such a day)", "cron"))
+        return None
+    return schedule
