@@ -19,6 +19,8 @@ class Parameter:
     required: bool
     default: Any
     description: str
+    #: JSON Schema keywords checked on instance values (enum, pattern, min/max...)
+    constraints: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -31,6 +31,7 @@ _JSON_TYPES = {"string": "string", "integer": "integer", "number": "number",
                "boolean": "boolean"}
 _DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 _DNS1035 = re.compile(r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+_CONSTRAINTS = ("enum", "pattern", "minLength", "maxLength", "minimum", "maximum")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -116,7 +117,8 @@ def _check_parameters(document: Document, declared: dict[str, Any]
                                                     "template"))
         parameters[pname] = Parameter(
             name=pname, type=ptype, required=not has_default and spec.get("required", True),
-            default=spec.get("default"), description=spec.get("description", ""))
+            default=spec.get("default"), description=spec.get("description", ""),
+            constraints={k: spec[k] for k in _CONSTRAINTS if k in spec})
     return parameters, problems
 
 
@@ -133,7 +135,8 @@ def _matches_type(value: Any, ptype: str) -> bool:
 def _params_schema(parameters: dict[str, Parameter]) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     for param in parameters.values():
-        properties[param.name] = {"type": _JSON_TYPES[param.type]}
+        spec = {key: value for key, value in param.constraints.items()}
+        properties[param.name] = {"type": _JSON_TYPES[param.type], **spec}
     return {
         "type": "object",
         "additionalProperties": False,
@@ -308,6 +311,11 @@ def check_instance(document: Document, folder: str, stem: str,
     elif template is not None and isinstance(raw_params, dict):
         problems += schemacheck.check(document, template.params_validator, data=params,
                                       base=("params",), check_name="params")
+        for pname, value in params.items():
+            param = template.parameters.get(pname)
+            if param is not None and param.type == "integer" and isinstance(value, float):
+                problems.append(document.diagnostic(
+                    ("params", pname), f"expected integer, got number {value!r}", "params"))
         for pname, param in template.parameters.items():
             if pname not in params and not param.required:
                 params[pname] = param.default
