@@ -36,7 +36,7 @@ _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x
 
 
 def is_plain_safe(value: str) -> bool:
-    if not _PLAIN.match(value):
+    if not _PLAIN.fullmatch(value):
         return False
     if value.lower() in _AMBIGUOUS_WORDS:
         return False

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Callable
-from typing import TypeVar
 
 import click
 
@@ -16,9 +15,6 @@ OK = 0
 FINDINGS = 1
 USAGE = 2
 UNEXPECTED = 3
-
-T = TypeVar("T")
-
 
 def run_guarded(function: Callable[[], int]) -> int:
     """Call a command function; map our error types to exit codes, never a traceback
@@ -33,6 +29,10 @@ def run_guarded(function: Callable[[], int]) -> int:
         return FINDINGS
     except KeyboardInterrupt:
         click.echo("wfchain: interrupted", err=True)
+        return UNEXPECTED
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        click.echo(f"wfchain: error: {exc.strerror or exc}{where}", err=True)
         return UNEXPECTED
     except Exception as exc:
         if os.environ.get("WFCHAIN_DEBUG"):

@@ -1,0 +1,168 @@
+"""The command line: exact messages and exit codes (0 ok, 1 findings, 2 usage, 3
+unexpected)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator import __version__
+from generator.cli import cli
+
+BASE = Path(__file__).parent / "fixtures" / "base"
+
+
+@pytest.fixture
+def base(tmp_path: Path) -> Path:
+    project = tmp_path / "p"
+    shutil.copytree(BASE, project)
+    return project
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_show_text(base: Path) -> None:
+    code, out, _ = run("-C", str(base), "show", "team-a/hello")
+    assert code == 0
+    assert out == (
+        "instance                team-a/hello\n"
+        "file                    instances/team-a/hello.yaml\n"
+        "template                hello-chain\n"
+        "schedule                */15 * * * *\n"
+        "timezone                Europe/Berlin\n"
+        "id                      hello-ou2xsn\n"
+        "namespace               team-a\n"
+        "workflowTemplate1       hello-ou2xsn-workflow1\n"
+        "workflowTemplate2       hello-ou2xsn-workflow2\n"
+        "cronEventSource         hello-ou2xsn-cron\n"
+        "webhookEventSource      hello-ou2xsn-webhook\n"
+        "trigger1                hello-ou2xsn-trigger1\n"
+        "trigger2                hello-ou2xsn-trigger2\n"
+        "sensorServiceAccount    hello-ou2xsn-sensor\n"
+        "workflowServiceAccount  hello-ou2xsn-workflow\n"
+        "webhookService          hello-ou2xsn-webhook-eventsource-svc\n"
+        "webhookUrl              "
+        "http://hello-ou2xsn-webhook-eventsource-svc.team-a.svc.cluster.local:12000/handoff\n"
+    )
+
+
+def test_show_json_by_file_path(base: Path) -> None:
+    code, out, _ = run("-C", str(base), "show", "--format", "json",
+                       "instances/team-a/hello.yaml")
+    assert code == 0
+    info = json.loads(out)
+    assert info["id"] == "hello-ou2xsn"
+    assert info["webhookUrl"].endswith(".team-a.svc.cluster.local:12000/handoff")
+
+
+def test_show_unknown_instance_is_a_usage_error(base: Path) -> None:
+    code, out, err = run("-C", str(base), "show", "team-a/nope")
+    assert code == 2
+    assert out == ""
+    assert err == ("wfchain: error: no valid instance 'team-a/nope' "
+                   "(use namespace/name or the file path)\n")
+
+
+def test_render_unknown_instance_is_a_usage_error(base: Path) -> None:
+    code, _, err = run("-C", str(base), "render", "team-a/nope")
+    assert code == 2
+    assert "no valid instance 'team-a/nope'" in err
+    assert not (base / "rendered").exists()
+
+
+def test_render_some_instances(base: Path) -> None:
+    other = base / "instances" / "team-b" / "other.yaml"
+    other.parent.mkdir()
+    other.write_text("template: hello-chain\nschedule: '0 * * * *'\nparams:\n  greeting: hi\n")
+    code, _, _ = run("-C", str(base), "render", "-q", "team-b/other")
+    assert code == 0
+    assert (base / "rendered" / "team-b" / "other" / "kustomization.yaml").is_file()
+    assert not (base / "rendered" / "team-a").exists()
+
+
+def test_validate_ok_message(base: Path) -> None:
+    code, out, err = run("-C", str(base), "validate")
+    assert (code, out) == (0, "")
+    assert err == "wfchain: 1 template(s), 1 instance(s): valid\n"
+
+
+def _spoil(base: Path) -> None:
+    (base / "instances" / "team-a" / "hello.yaml").write_text(
+        "template: hello-chain\nschedule: '0 0 31 2 *'\ncolour: red\nparams:\n  greeting: hi\n")
+
+
+def test_validate_json_format(base: Path) -> None:
+    _spoil(base)
+    code, out, _ = run("-C", str(base), "validate", "--format", "json")
+    assert code == 1
+    assert json.loads(out) == [
+        {"file": "instances/team-a/hello.yaml", "line": 2, "column": 11, "level": "error",
+         "path": "$.schedule", "message": "cron schedule '0 0 31 2 *' can never fire "
+         "(no month has such a day)", "check": "cron"},
+        {"file": "instances/team-a/hello.yaml", "line": 3, "column": 1, "level": "error",
+         "path": "$.colour", "message": "unknown field 'colour'", "check": "schema"},
+    ]
+
+
+def test_validate_github_format(base: Path) -> None:
+    _spoil(base)
+    code, out, _ = run("-C", str(base), "validate", "--format", "github")
+    assert code == 1
+    assert out.splitlines()[1] == (
+        "::error file=instances/team-a/hello.yaml,line=3,col=1,title=wfchain schema::"
+        "$.colour: unknown field 'colour' (schema)")
+
+
+def test_validate_text_summary(base: Path) -> None:
+    _spoil(base)
+    code, out, err = run("-C", str(base), "validate")
+    assert code == 1
+    assert out.splitlines()[0] == ("instances/team-a/hello.yaml:2:11: [error] $.schedule: "
+                                   "cron schedule '0 0 31 2 *' can never fire (no month has "
+                                   "such a day) (cron)")
+    assert err == "wfchain: 2 error(s), 0 warning(s) in 1 file(s)\n"
+
+
+def test_bad_config_file(base: Path) -> None:
+    (base / "wfchain.yaml").write_text("webhook:\n  port: 99999\nclusterDomian: x\n")
+    code, out, _ = run("-C", str(base), "validate")
+    assert code == 1
+    assert out == (
+        "wfchain.yaml:2:9: [error] $.webhook.port: 99999 is greater than the maximum of 65535"
+        " (schema)\n"
+        "wfchain.yaml:3:1: [error] $.clusterDomian: unknown field 'clusterDomian' (schema)\n")
+
+
+def test_unpinned_image_is_refused(base: Path) -> None:
+    (base / "wfchain.yaml").write_text("handoff:\n  image: example.org/curl-jq:latest\n")
+    code, out, _ = run("-C", str(base), "validate")
+    assert code == 1
+    assert "image 'example.org/curl-jq:latest' is not pinned" in out
+
+
+def test_usage_errors_exit_2(base: Path) -> None:
+    assert run("-C", str(base), "validate", "--format", "xml")[0] == 2
+    assert run("-C", str(base), "no-such-command")[0] == 2
+    assert run("-C", str(base), "show")[0] == 2
+
+
+def test_environment_errors_exit_3_without_traceback(base: Path) -> None:
+    blocker = base / "blocker"
+    blocker.write_text("a file where a folder should be")
+    code, _, err = run("-C", str(base), "render", "-o", str(blocker / "out"))
+    assert code == 3
+    assert err.startswith("wfchain: error: ")
+    assert "Traceback" not in err
+
+
+def test_version() -> None:
+    code, out, _ = run("--version")
+    assert code == 0
+    assert out == f"wfchain, version {__version__}\n"
