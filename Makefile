@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv render validate check test lint fmt bench fuzz clean
+.PHONY: help venv render validate check test lint fmt bench fuzz clean docs
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -28,6 +28,9 @@ validate: $(STAMP) ## Validate templates and instances
 
 check: $(STAMP) ## Prove rendered/ is what a fresh render gives (drift check)
 	$(BIN)/wfchain render --check
+
+docs: $(STAMP) ## Regenerate docs/cli.md from the CLI (a test fails when it is stale)
+	$(BIN)/python -m generator.clidoc --output docs/cli.md
 
 test: $(STAMP) ## Run the whole test suite (lint, types, tests)
 	$(BIN)/ruff check generator tests

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
+from generator import drift, listing, scaffold
+from generator import graph as chart
+from generator.config import load_config
 from generator.diagnostics import Diagnostic, Format, format_diagnostics, has_errors
-from generator.errors import FINDINGS, OK
-from generator.pipeline import Build, build, select
+from generator.errors import FINDINGS, OK, UNEXPECTED
+from generator.load import YamlLoader
+from generator.lock import DEFAULT_TIMEOUT, LockTimeout
+from generator.pipeline import TEMPLATE_FILE, Build, UsageError, build, select
+from generator.render import RenderedFile
 from generator.write import write_tree
 
 
@@ -25,15 +32,33 @@ def _report(diagnostics: Sequence[Diagnostic], fmt: Format) -> None:
                    f"in {files} file(s)", err=True)
 
 
-def validate(root: Path, config: Path | None, fmt: Format) -> int:
+def validate(root: Path, config: Path | None, fmt: Format, files: Sequence[Path] = ()) -> int:
     result = build(root, config)
-    _report(result.diagnostics, fmt)
-    if has_errors(result.diagnostics):
+    diagnostics = result.diagnostics
+    if files:
+        # The whole project is still checked (an instance needs its template); only
+        # the problems of the given files, and of the config file, are reported.
+        shown = {_project_path(root, file) for file in files}
+        shown.add(result.config.source or "<defaults>")
+        diagnostics = [d for d in diagnostics if d.file in shown]
+    _report(diagnostics, fmt)
+    if has_errors(diagnostics):
         return FINDINGS
-    if fmt == "text":
+    if fmt == "text" and files:
+        click.echo(f"wfchain: {len(files)} file(s): valid", err=True)
+    elif fmt == "text":
         click.echo(f"wfchain: {len(result.templates)} template(s), {len(result.instances)} "
                    "instance(s): valid", err=True)
     return OK
+
+
+def _project_path(root: Path, file: Path) -> str:
+    """``file`` (relative to the working directory) as diagnostics name it."""
+    absolute = (Path.cwd() / file).resolve()
+    try:
+        return absolute.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return file.as_posix()
 
 
 def _output_dir(result: Build, output: Path | None) -> Path:
@@ -42,29 +67,92 @@ def _output_dir(result: Build, output: Path | None) -> Path:
     return result.root / result.config.output_dir
 
 
+def _selection(result: Build, refs: Sequence[str]) -> tuple[list[RenderedFile], bool]:
+    """The files a render (or check) of ``refs`` covers, and whether that is all of them
+    (then files wfchain wrote that are not among them are orphans)."""
+    if not refs:
+        return result.files, True
+    chosen = {f"{i.namespace}/{i.name}/" for i in select(result, refs)}
+    return [f for f in result.files if f.path == "kustomization.yaml" or
+            any(f.path.startswith(prefix) for prefix in chosen)], False
+
+
+def _target(result: Build, output: Path | None) -> Path:
+    target = _output_dir(result, output)
+    root = result.root.resolve()
+    resolved = target.resolve()
+    if resolved == root or resolved in root.parents:
+        raise UsageError(f"refusing to use {target} as the output folder: it holds the "
+                         "project's sources")
+    return target
+
+
+def _shown(result: Build, target: Path) -> str:
+    try:
+        return target.resolve().relative_to(result.root.resolve()).as_posix()
+    except ValueError:
+        return target.as_posix()
+
+
+def _waiting(message: str) -> None:
+    click.echo(f"wfchain: {message}", err=True)
+
+
 def render(root: Path, config: Path | None, refs: Sequence[str], output: Path | None,
-           fmt: Format, quiet: bool) -> int:
+           fmt: Format, quiet: bool, lock_timeout: float = DEFAULT_TIMEOUT) -> int:
     result = build(root, config)
     _report(result.diagnostics, fmt)
     if has_errors(result.diagnostics):
         click.echo("wfchain: nothing written", err=True)
         return FINDINGS
-    files = result.files
-    prune = True
-    if refs:
-        chosen = {f"{i.namespace}/{i.name}/" for i in select(result, refs)}
-        files = [f for f in files if f.path == "kustomization.yaml" or
-                 any(f.path.startswith(prefix) for prefix in chosen)]
-        prune = False
-    target = _output_dir(result, output)
-    report = write_tree(target, files, prune=prune)
+    files, complete = _selection(result, refs)
+    target = _target(result, output)
+    try:
+        report = write_tree(target, files, prune=complete, lock_timeout=lock_timeout,
+                            on_wait=_waiting)
+    except LockTimeout as exc:
+        click.echo(f"wfchain: error: {exc}; nothing written", err=True)
+        return UNEXPECTED
+    shown = _shown(result, target)
+    for leftover in report.recovered:
+        click.echo(f"wfchain: removed {leftover}, left by an interrupted render", err=True)
     if not quiet:
-        click.echo(f"wfchain: {len(result.instances)} instance(s) -> {target}: "
+        click.echo(f"wfchain: {len(result.instances)} instance(s) -> {shown}: "
                    f"{len(report.written)} written, {len(report.unchanged)} unchanged, "
                    f"{len(report.removed)} removed", err=True)
         for foreign in report.foreign:
-            click.echo(f"wfchain: left alone (not generated by wfchain): {foreign}", err=True)
+            click.echo(f"wfchain: left alone (not generated by wfchain): {shown}/{foreign}",
+                       err=True)
     return OK
+
+
+def check(root: Path, config: Path | None, refs: Sequence[str], output: Path | None,
+          fmt: Format, lock_timeout: float = DEFAULT_TIMEOUT) -> int:
+    """``render --check``: exit 0 when the output folder is what a render would write,
+    1 (with a diff of every difference) when not; writes nothing."""
+    result = build(root, config)
+    target = _target(result, output)
+    shown = _shown(result, target)
+    if has_errors(result.diagnostics):
+        if fmt == "json":
+            click.echo(drift.format_report(drift.DriftReport(shown), fmt, result.diagnostics),
+                       nl=False)
+        else:
+            _report(result.diagnostics, fmt)
+        click.echo(f"wfchain: cannot check {shown}/: the sources have errors", err=True)
+        return FINDINGS
+    files, complete = _selection(result, refs)
+    try:
+        report = drift.check(target, files, shown=shown, complete=complete,
+                             lock_timeout=lock_timeout, on_wait=_waiting)
+    except LockTimeout as exc:
+        click.echo(f"wfchain: error: {exc}", err=True)
+        return UNEXPECTED
+    click.echo(drift.format_report(report, fmt, result.diagnostics), nl=False)
+    if fmt != "json":
+        for line in drift.summary(report):
+            click.echo(f"wfchain: {line}", err=True)
+    return OK if report.current else FINDINGS
 
 
 def show(root: Path, config: Path | None, ref: str, fmt: str) -> int:
@@ -89,3 +177,120 @@ def show(root: Path, config: Path | None, ref: str, fmt: str) -> int:
     problems = [d for d in result.diagnostics if d.file == instance.file]
     _report(problems, "text")
     return FINDINGS if has_errors(problems) else OK
+
+
+# --------------------------------------------------------------------------- graph, list, new
+
+
+def _problems(diagnostics: Sequence[Diagnostic]) -> None:
+    """Problems on standard error: standard output carries the command's result."""
+    text = format_diagnostics(diagnostics, "text")
+    if text:
+        click.echo(text, nl=False, err=True)
+
+
+def graph(root: Path, config: Path | None, target: str | None, fmt: str,
+          output: Path | None) -> int:
+    result = build(root, config, render=False)
+    chains, problems = chart.chains_for(result, target)
+    _problems(problems)
+    if has_errors(problems):
+        click.echo("wfchain: nothing drawn", err=True)
+        return FINDINGS
+    try:
+        text = chart.render(chains, fmt)
+    except chart.MissingToolError as exc:
+        raise UsageError(str(exc)) from None
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8", newline="\n")
+    return OK
+
+
+def list_instances(root: Path, config: Path | None, fmt: str, now: datetime.datetime | None,
+                   runs: int) -> int:
+    result = build(root, config, render=False)
+    _problems(result.diagnostics)
+    moment = now if now is not None else listing.current_time()
+    table = listing.rows(result.instances, moment, runs)
+    click.echo(listing.to_json(table, moment) if fmt == "json" else listing.to_text(table),
+               nl=False)
+    return FINDINGS if has_errors(result.diagnostics) else OK
+
+
+def new_instance(root: Path, config: Path | None, name: str, template_name: str,
+                 namespace: str, schedule: str, timezone: str) -> int:
+    try:
+        scaffold.check_instance(name, namespace, schedule, timezone)
+    except scaffold.ScaffoldError as exc:
+        raise UsageError(str(exc)) from None
+    result = build(root, config, render=False)
+    template = result.templates.get(template_name)
+    if template is None:
+        folder = f"{result.config.templates_dir}/{template_name}/"
+        problems = [d for d in result.diagnostics if d.file.startswith(folder)]
+        if not problems and not result.templates:
+            problems = result.diagnostics  # e.g. the config file is broken
+        if has_errors(problems):
+            _problems(problems)
+            click.echo(f"wfchain: fix the template '{template_name}' first", err=True)
+            return FINDINGS
+        known = ", ".join(sorted(result.templates)) or "none"
+        raise UsageError(f"unknown template '{template_name}' (known: {known})")
+    display = f"{result.config.instances_dir}/{namespace}/{name}.yaml"
+    text = scaffold.instance_text(template, name, namespace, result.config.instances_dir,
+                                  schedule, timezone)
+    try:
+        scaffold.write_new(root / display, text)
+    except scaffold.ScaffoldError as exc:
+        raise UsageError(str(exc)) from None
+    missing = [p.name for p in template.parameters.values() if p.required]
+    todo = f"; fill in {', '.join(missing)}" if missing else ""
+    click.echo(f"wfchain: wrote {display}{todo}; then run `wfchain validate`", err=True)
+    return OK
+
+
+def new_template(root: Path, config: Path | None, name: str) -> int:
+    try:
+        scaffold.check_template_name(name)
+    except scaffold.ScaffoldError as exc:
+        raise UsageError(str(exc)) from None
+    settings, problems = load_config(root, YamlLoader(), config)
+    _problems(problems)
+    if has_errors(problems):
+        return FINDINGS
+    display = f"{settings.templates_dir}/{name}/{TEMPLATE_FILE}"
+    try:
+        scaffold.write_new(root / display, scaffold.template_text(name, settings.templates_dir))
+    except scaffold.ScaffoldError as exc:
+        raise UsageError(str(exc)) from None
+    click.echo(f"wfchain: wrote {display}; then run `wfchain new instance NAME --template "
+               f"{name}`", err=True)
+    return OK
+
+
+def verify(root: Path, paths: Sequence[Path], schema_locations: Sequence[Path], fmt: Format,
+           now: datetime.datetime | None) -> int:
+    """Verify the manifests under ``paths`` (default: the configured output folder)."""
+    from generator.argoschema import SchemaLoadError
+    from generator.verify import verify_paths
+
+    if not paths:
+        settings, problems = load_config(root, YamlLoader())
+        if has_errors(problems):
+            _report(problems, fmt)
+            return FINDINGS
+        paths = [root / settings.output_dir]
+    try:
+        diagnostics, count = verify_paths(paths, schema_locations, now=now)
+    except FileNotFoundError as exc:
+        raise UsageError(f"no such file or folder: {exc}") from None
+    except SchemaLoadError as exc:
+        raise UsageError(f"--schema-location: {exc}") from None
+    _report(diagnostics, fmt)
+    if has_errors(diagnostics):
+        return FINDINGS
+    if fmt == "text":
+        click.echo(f"wfchain: {count} manifest(s) verified", err=True)
+    return OK

@@ -10,7 +10,7 @@ import copy
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from generator import schemacheck
@@ -18,6 +18,30 @@ from generator.diagnostics import Diagnostic
 from generator.load import Document, LoadError, YamlLoader
 
 CONFIG_FILE = "wfchain.yaml"
+
+
+@dataclass(frozen=True)
+class EventBusSettings:
+    """``eventBus``: render one EventBus per namespace (see generator/argocd.py)."""
+
+    create: bool = False
+    version: str = "latest"
+    replicas: int = 3
+
+
+@dataclass(frozen=True)
+class ArgoCDSettings:
+    """``argocd``: where Argo CD finds rendered/ (see docs/argocd.md)."""
+
+    repo_url: str
+    revision: str
+    project: str
+    namespace: str
+    name: str
+    server: str
+    #: the output folder's path inside the git repository
+    path: str
+    create_namespace: bool
 
 
 @dataclass(frozen=True)
@@ -35,6 +59,9 @@ class Config:
     output_dir: str
     #: the config file that was read, relative to the root ('' for defaults only)
     source: str
+    event_bus_settings: EventBusSettings = EventBusSettings()
+    #: None unless argocd.repoURL is set
+    argocd: ArgoCDSettings | None = None
 
 
 @cache
@@ -102,8 +129,29 @@ def load_config(root: Path, loader: YamlLoader, explicit: Path | None = None
         instances_dir=merged["paths"]["instances"],
         output_dir=merged["paths"]["output"],
         source=display if document is not None else "",
+        event_bus_settings=EventBusSettings(
+            create=bool(merged["eventBus"]["create"]),
+            version=str(merged["eventBus"]["version"]),
+            replicas=int(merged["eventBus"]["replicas"]),
+        ),
+        argocd=_argocd(merged["argocd"], merged["paths"]["output"]),
     )
     return config, problems
+
+
+def _argocd(section: dict[str, Any], output: str) -> ArgoCDSettings | None:
+    if not section["repoURL"]:
+        return None
+    return ArgoCDSettings(
+        repo_url=str(section["repoURL"]),
+        revision=str(section["revision"]),
+        project=str(section["project"]),
+        namespace=str(section["namespace"]),
+        name=str(section["name"]),
+        server=str(section["server"]),
+        path=PurePosixPath(str(section["path"] or output)).as_posix(),
+        create_namespace=bool(section["createNamespace"]),
+    )
 
 
 def _display(path: Path, root: Path) -> str:

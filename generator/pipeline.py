@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator import progress
+from generator.argocd import cluster_files
 from generator.config import Config, load_config
 from generator.diagnostics import Diagnostic, finalize, has_errors
 from generator.identity import Names, instance_id
@@ -18,6 +20,7 @@ from generator.load import LoadError, YamlLoader
 from generator.model import Instance, Template
 from generator.render import RenderedFile, Renderer, root_kustomization
 from generator.validate import check_instance, check_template, instance_location
+from generator.verify import Verifier, verify_rendered
 
 TEMPLATE_FILE = "template.yaml"
 
@@ -111,7 +114,7 @@ def _load_instances(result: Build, loader: YamlLoader) -> None:
     prefix = result.config.instances_dir
     paths = sorted((p for p in base.rglob("*") if p.is_file() and
                     _visible(p.relative_to(base))), key=lambda p: p.relative_to(base).as_posix())
-    for path in paths:
+    for path in progress.track(paths, "loading", lambda p: p.relative_to(base).as_posix()):
         relative = path.relative_to(base).parts
         display = f"{prefix}/{'/'.join(relative)}"
         if path.suffix == ".yml":
@@ -161,15 +164,21 @@ def _assign_ids(result: Build) -> None:
 
 def _render(result: Build) -> None:
     renderer = Renderer(result.config)
+    verifier = Verifier.load()  # one per run: schemas are built once
     folders: list[str] = []
-    for instance in result.instances:
+    for instance in progress.track(result.instances, "rendering", lambda i: i.key):
         template = result.templates[instance.template_name]
         files, problems = renderer.render(instance, template, result.config.source)
+        if not problems:  # never write a chain that `wfchain verify` would reject
+            problems = verify_rendered(verifier, files, result.config.output_dir)
         result.diagnostics += problems
         result.files += files
         folders.append(f"{instance.namespace}/{instance.name}")
     if result.ok:
-        result.files.append(root_kustomization(folders))
+        extra_files, extra_folders = cluster_files(result.config,
+                                                   (i.namespace for i in result.instances))
+        result.files += extra_files
+        result.files.append(root_kustomization([*folders, *extra_folders]))
         result.files.sort(key=lambda f: f.path)
     else:
         result.files = []

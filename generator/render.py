@@ -30,6 +30,15 @@ CRON_EVENT = "schedule"
 WEBHOOK_EVENT = "handoff"
 ENV_URL = "WFCHAIN_WEBHOOK_URL"
 ENV_PARAM = "WFCHAIN_P{}"
+#: Argo CD applies lower waves first: RBAC (ServiceAccount, Role, RoleBinding), then
+#: WorkflowTemplates, EventSources, Sensors; keyed by component (docs/argocd.md).
+SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+SYNC_WAVES = {
+    "sensor-rbac": "0", "workflow-rbac": "0",
+    "workflow1": "1", "workflow2": "1",
+    "cron": "2", "webhook": "2",
+    "trigger1": "3", "trigger2": "3",
+}
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,7 @@ class Renderer:
             "name": name,
             "namespace": names.namespace,
             "labels": self._labels(names, template, component),
+            "annotations": {SYNC_WAVE: SYNC_WAVES[component]},
         }
 
     @staticmethod
@@ -105,22 +115,27 @@ class Renderer:
         object from the environment (``$ENV``), and curl sends it from stdin. The jq
         program and the script are fixed text built from validated names only.
         """
-        fields = ", ".join(
-            f"{json.dumps(item['name'])}: $ENV.{ENV_PARAM.format(i)}"
+        fields = ",".join(
+            f"\n  {json.dumps(item['name'])}: $ENV.{ENV_PARAM.format(i)}"
             for i, item in enumerate(items)
         )
+        program = "{" + fields + ("\n}" if items else "}")
         cfg = self.config
         script = "\n".join([
             "set -eu",
-            f"body=$(jq -cn '{{{fields}}}')",
-            "status=$(printf '%s' \"$body\" | curl --silent --show-error --fail-with-body \\",
+            f"body=$(jq -cn '{program}')",
+            "rc=0",
+            "answer=$(printf '%s' \"$body\" | curl --silent --show-error --fail-with-body \\",
             f"  --retry {cfg.handoff_retries} --retry-all-errors --retry-connrefused"
             f" --retry-delay 2 --max-time {cfg.handoff_timeout} \\",
             "  --request POST --header 'Content-Type: application/json' --data-binary @- \\",
-            f"  --output /dev/stderr --write-out '%{{http_code}}' \"${ENV_URL}\")",
-            'case "$status" in',
-            '  2??) echo "hand-off accepted: HTTP $status" ;;',
-            f'  *) echo "hand-off failed: HTTP $status from ${ENV_URL}" >&2; exit 1 ;;',
+            f"  --write-out '\\n%{{http_code}}' \"${ENV_URL}\") || rc=$?",
+            "status=$(printf '%s' \"$answer\" | tail -n 1)",
+            "printf '%s\\n' \"$answer\" | sed '$d' >&2",
+            'case "$rc:$status" in',
+            '  0:2??) echo "hand-off accepted: HTTP $status" ;;',
+            f'  *) echo "hand-off failed: HTTP $status (curl exit $rc) from ${ENV_URL}" >&2;'
+            " exit 1 ;;",
             "esac",
             "",
         ])
@@ -155,9 +170,12 @@ class Renderer:
         arguments = section.get("arguments", {}).get("parameters")
         if arguments:
             spec["arguments"] = {"parameters": arguments}
-        spec["workflowMetadata"] = {"labels": self._labels(names, template, component)}
-        for key, value in section.get("spec", {}).items():
-            spec[key] = value
+        extra = dict(section.get("spec", {}))
+        metadata = dict(extra.pop("workflowMetadata", {}))
+        metadata["labels"] = {**metadata.get("labels", {}),
+                              **self._labels(names, template, component)}
+        spec["workflowMetadata"] = metadata
+        spec.update(extra)
         tasks = list(section["tasks"])
         if extra_task is not None:
             tasks.append(extra_task)
@@ -382,8 +400,8 @@ class Renderer:
             try:
                 sections[key] = materialize(compiled, context)
             except PlaceholderError as exc:
-                problems.append(template.document.diagnostic(exc.path, exc.message,
-                                                             "placeholder"))
+                problems.append(template.document.diagnostic(
+                    exc.path, f"{exc.message} (rendering {instance.file})", "placeholder"))
         if problems:
             return [], problems
         handoff = sections["handoff"]

@@ -47,7 +47,7 @@ def webhook_peer(status: int = 200) -> Iterator[Peer]:
     peer = Peer(status=status)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
             peer.requests.append(Received(self.command, self.path, dict(self.headers), body))
@@ -59,9 +59,9 @@ def webhook_peer(status: int = 200) -> Iterator[Peer]:
             self.end_headers()
             self.wfile.write(answer)
 
-        do_GET = do_POST  # noqa: N815 - a wrong method is recorded too
+        do_GET = do_POST
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
