@@ -62,6 +62,13 @@ class Config:
     event_bus_settings: EventBusSettings = EventBusSettings()
     #: None unless argocd.repoURL is set
     argocd: ArgoCDSettings | None = None
+    #: webhook.auth: bearer-token authentication unless an instance opts out
+    webhook_auth: bool = True
+    webhook_auth_key: str = "token"
+    #: webhook.networkPolicy
+    network_policy: bool = True
+    #: handoff.runAsUser
+    handoff_user: int = 65532
 
 
 @cache
@@ -135,6 +142,10 @@ def load_config(root: Path, loader: YamlLoader, explicit: Path | None = None
             replicas=int(merged["eventBus"]["replicas"]),
         ),
         argocd=_argocd(merged["argocd"], merged["paths"]["output"]),
+        webhook_auth=bool(merged["webhook"]["auth"]["enabled"]),
+        webhook_auth_key=str(merged["webhook"]["auth"]["secretKey"]),
+        network_policy=bool(merged["webhook"]["networkPolicy"]),
+        handoff_user=int(merged["handoff"]["runAsUser"]),
     )
     return config, problems
 

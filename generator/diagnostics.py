@@ -57,15 +57,16 @@ class Diagnostic:
 
     def text(self) -> str:
         return (
-            f"{self.file}:{self.line}:{self.column}: [{self.level.value}] "
-            f"{self.path}: {self.message} ({self.check})"
+            f"{visible(self.file)}:{self.line}:{self.column}: [{self.level.value}] "
+            f"{visible(self.path)}: {visible(self.message)} ({self.check})"
         )
 
     def github(self) -> str:
         command = "error" if self.level is Level.ERROR else "warning"
-        message = f"{self.path}: {self.message} ({self.check})"
+        message = visible(f"{self.path}: {self.message} ({self.check})")
         return (
-            f"::{command} file={_gh_property(self.file)},line={self.line},col={self.column},"
+            f"::{command} file={_gh_property(visible(self.file))},line={self.line},"
+            f"col={self.column},"
             f"title={_gh_property('wfchain ' + self.check)}::{_gh_data(message)}"
         )
 
@@ -79,6 +80,27 @@ class Diagnostic:
             "message": self.message,
             "check": self.check,
         }
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(char: str) -> str:
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 \
+        else f"\\U{code:08x}"
+
+
+def visible(text: str) -> str:
+    """``text`` on one line with nothing hidden: control characters (newlines, escape
+    sequences, NUL), invisible and bidirectional format characters (zero-width joiners,
+    right-to-left overrides) and unusual spaces are written as escapes such as ``\\n``
+    and ``\\u200d``, so a hostile name can neither forge a diagnostic line nor hide."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
 
 
 def _gh_data(value: str) -> str:

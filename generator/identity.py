@@ -41,6 +41,9 @@ class Names:
     cluster_domain: str
     webhook_port: int
     webhook_endpoint: str
+    #: the Secret holding the webhook's bearer token ('' when the instance opted out)
+    webhook_auth_secret: str = ""
+    webhook_auth_key: str = "token"
 
     @property
     def workflow1(self) -> str:
@@ -75,6 +78,14 @@ class Names:
         return f"{self.id}-workflow"
 
     @property
+    def default_auth_secret(self) -> str:
+        return f"{self.id}-webhook-token"
+
+    @property
+    def network_policy(self) -> str:
+        return f"{self.id}-webhook"
+
+    @property
     def webhook_service(self) -> str:
         # The EventSource controller names the Service <eventsource>-eventsource-svc.
         return f"{self.webhook_eventsource}-eventsource-svc"
@@ -88,7 +99,7 @@ class Names:
         return f"http://{self.webhook_host}:{self.webhook_port}{self.webhook_endpoint}"
 
     def as_dict(self) -> dict[str, str]:
-        return {
+        names = {
             "id": self.id,
             "namespace": self.namespace,
             "workflowTemplate1": self.workflow1,
@@ -101,4 +112,9 @@ class Names:
             "workflowServiceAccount": self.workflow_account,
             "webhookService": self.webhook_service,
             "webhookUrl": self.webhook_url,
+            "networkPolicy": self.network_policy,
         }
+        if self.webhook_auth_secret:  # empty when the instance opted out of authentication
+            names["webhookAuthSecret"] = self.webhook_auth_secret
+            names["webhookAuthSecretKey"] = self.webhook_auth_key
+        return names

@@ -10,6 +10,7 @@ JSON path of each node, so that any later stage can point at ``file:line:col``.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.constructor import ConstructorError, DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
@@ -29,6 +30,18 @@ Position = tuple[int, int]
 MAX_FILE_BYTES = 1024 * 1024
 #: Deeper nesting than this is refused (no legitimate template needs it).
 MAX_DEPTH = 64
+#: At most this many values may be copied in by aliases (``*name``, ``<<: *name``):
+#: nine nested aliases of ten items each ("billion laughs") would be 10**9 values.
+MAX_ALIAS_VALUES = 100_000
+#: Integers must fit in 64 bits (Kubernetes' int64; Python could not even print
+#: the huge ones).
+MAX_INT_BITS = 64
+
+_CORE_TAG = "tag:yaml.org,2002:"
+#: The only YAML tags a node may carry: what JSON has, plus dates and merge keys.
+_ALLOWED_TAGS = frozenset(_CORE_TAG + name for name in (
+    "str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge"))
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class LoadError(Exception):
@@ -76,11 +89,49 @@ class Document:
         return Diagnostic(self.file, line, column, json_path(path), message, check, level)
 
 
+def _tag_name(tag: str) -> str:
+    return "!!" + tag[len(_CORE_TAG):] if tag.startswith(_CORE_TAG) else tag
+
+
+class _NodeError(ConstructorError):
+    """A node wfchain refuses, with the check to report it under."""
+
+    def __init__(self, problem: str, mark: Any, check: str) -> None:
+        super().__init__(None, None, problem, mark)
+        self.check = check
+
+
+def _short(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+class _Constructor(RoundTripConstructor):
+    """ruamel's round-trip constructor, refusing every tag but the core ones before it
+    builds anything (``!!python/object``, ``!!binary``, ``!!set``, ``!custom``, ...), and
+    turning a value its tag cannot read (``!!int abc``) into an error at the node."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        tag = getattr(node.tag, "value", node.tag)
+        if isinstance(tag, str) and tag not in _ALLOWED_TAGS:
+            raise _NodeError(f"YAML tag '{_tag_name(tag)}' is not supported", node.start_mark,
+                             "yaml-tag")
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, KeyError, ArithmeticError):
+            what = _short(node.value) if isinstance(node.value, str) else "the value"
+            raise _NodeError(f"cannot read {what} as {_tag_name(str(tag))}", node.start_mark,
+                             "yaml-tag") from None
+
+
 class YamlLoader:
     """One parser for a whole run (constructing ruamel's YAML() per file is costly)."""
 
     def __init__(self) -> None:
         self._yaml = YAML(typ="rt", pure=True)
+        self._yaml.Constructor = _Constructor
+        # ruamel >= 0.19 stops composing deeper documents (before Python's recursion limit);
+        # the converter reports nesting beyond MAX_DEPTH with the exact path first.
+        self._yaml.max_depth = MAX_DEPTH + 16
         self._yaml.allow_duplicate_keys = False
         self._yaml.preserve_quotes = True
 
@@ -125,11 +176,15 @@ class YamlLoader:
             mark = exc.problem_mark or exc.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
             problem = exc.problem or exc.context or "invalid YAML"
+            if isinstance(exc, _NodeError):
+                raise fail(problem, exc.check, line, column) from None
+            if type(exc).__name__ == "MaxDepthExceededError":
+                raise fail("YAML nesting is too deep", "size", line, column) from None
             raise fail(_one_line(problem), "yaml-syntax", line, column) from None
         except YAMLError as exc:
             raise fail(_one_line(str(exc)), "yaml-syntax") from None
         except RecursionError:
-            raise fail("YAML nesting is too deep", "yaml-syntax") from None
+            raise fail("YAML nesting is too deep", "size") from None
         finally:
             # ruamel keeps one record per loaded document in a reused YAML(); drop them.
             doc_infos = getattr(self._yaml, "doc_infos", None)
@@ -148,47 +203,96 @@ class _Converter:
     def __init__(self, document: Document) -> None:
         self.document = document
         self.problems: list[Diagnostic] = []
+        #: ids of the collections converted so far, and how many values aliases copied
+        self.seen: set[int] = set()
+        self.copied = 0
+
+    def fail(self, path: JsonPath, message: str, check: str) -> LoadError:
+        return LoadError(self.document.diagnostic(path, message, check))
 
     def convert(self, node: Any, path: JsonPath, depth: int) -> Any:
         if depth > MAX_DEPTH:
-            raise LoadError(self.document.diagnostic(path, "YAML nesting is too deep", "size"))
+            raise self.fail(path, "YAML nesting is too deep", "size")
         if isinstance(node, TaggedScalar) or _custom_tag(node):
-            raise LoadError(
-                self.document.diagnostic(path, "custom YAML tags are not supported", "yaml-tag")
-            )
+            raise self.fail(path, "custom YAML tags are not supported", "yaml-tag")
+        if isinstance(node, CommentedMap | CommentedSeq):
+            if id(node) in self.seen:  # an alias: every value below is a copy
+                self.copied += len(node)
+                if self.copied > MAX_ALIAS_VALUES:
+                    raise self.fail(path, f"YAML aliases expand to more than {MAX_ALIAS_VALUES}"
+                                    " values", "size")
+            self.seen.add(id(node))
         if isinstance(node, CommentedMap):
             out: dict[str, Any] = {}
             for key in node:
+                kline, kcol, vline, vcol = _key_position(node, key)
                 if not isinstance(key, str):
-                    line, column = node.lc.key(key)
                     raise LoadError(
                         Diagnostic(
                             self.document.file,
-                            line + 1,
-                            column + 1,
+                            kline + 1,
+                            kcol + 1,
                             json_path(path),
                             f"mapping key {key!r} is not a string",
                             "yaml-key",
                         )
                     )
                 child = (*path, key)
-                kline, kcol = node.lc.key(key)
-                vline, vcol = node.lc.value(key)
                 self.document.keys[child] = (kline + 1, kcol + 1)
                 self.document.values[child] = (vline + 1, vcol + 1)
+                if _SURROGATE.search(key):
+                    raise self.fail(child, _SURROGATE_MESSAGE, "encoding")
                 out[key] = self.convert(node[key], child, depth + 1)
             return out
         if isinstance(node, CommentedSeq):
             items: list[Any] = []
             for index, item in enumerate(node):
                 child = (*path, index)
-                line, column = node.lc.item(index)
+                line, column = _item_position(node, index)
                 self.document.values[child] = (line + 1, column + 1)
                 items.append(self.convert(item, child, depth + 1))
             return items
+        if isinstance(node, str) and _SURROGATE.search(node):
+            raise self.fail(path, _SURROGATE_MESSAGE, "encoding")
+        if isinstance(node, int) and not isinstance(node, bool) and \
+                node.bit_length() > MAX_INT_BITS:
+            raise self.fail(path, f"integer does not fit in {MAX_INT_BITS} bits", "size")
         if type(node) is str and "${{" in node:
             self.document.plain_placeholders.add(path)
         return _scalar(node)
+
+
+_SURROGATE_MESSAGE = ("string holds a UTF-16 surrogate ('\\ud800'-'\\udfff'), which is not "
+                      "a character (write '\\U0001F600', not '\\ud83d\\ude00')")
+
+
+def _own_position(node: Any) -> tuple[int, int]:
+    lc = getattr(node, "lc", None)
+    line, column = getattr(lc, "line", None), getattr(lc, "col", None)
+    return (line, column) if isinstance(line, int) and isinstance(column, int) else (0, 0)
+
+
+def _key_position(node: CommentedMap, key: Any) -> tuple[int, int, int, int]:
+    """(key line, key column, value line, value column), 0-based. A key that a merge
+    (``<<: *base``) brought in stands where the merged mapping has it."""
+    entry = node.lc.data.get(key) if isinstance(node.lc.data, dict) else None
+    if isinstance(entry, list | tuple) and len(entry) >= 4 and \
+            all(isinstance(v, int) for v in entry[:4]):
+        return entry[0], entry[1], entry[2], entry[3]
+    for merged in getattr(node, "merge", None) or ():
+        source = merged[-1] if isinstance(merged, tuple) else merged
+        if isinstance(source, CommentedMap) and key in source:
+            return _key_position(source, key)
+    line, column = _own_position(node)
+    return line, column, line, column
+
+
+def _item_position(node: CommentedSeq, index: int) -> tuple[int, int]:
+    entry = node.lc.data.get(index) if isinstance(node.lc.data, dict) else None
+    if isinstance(entry, list | tuple) and len(entry) >= 2 and \
+            all(isinstance(v, int) for v in entry[:2]):
+        return entry[0], entry[1]
+    return _own_position(node)
 
 
 def _custom_tag(node: Any) -> bool:

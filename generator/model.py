@@ -60,6 +60,8 @@ class Instance:
     pinned_id: str | None
     description: str
     names: Names | None = field(default=None)
+    #: ``webhookAuth`` as written (enabled / secretName / secretKey), validated
+    webhook_auth: dict[str, Any] = field(default_factory=dict)
 
     @property
     def file(self) -> str:

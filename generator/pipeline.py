@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator import progress
@@ -146,8 +146,14 @@ def _assign_ids(result: Build) -> None:
     by_id: dict[str, list[Instance]] = defaultdict(list)
     for instance in result.instances:
         ident = instance.pinned_id or instance_id(instance.namespace, instance.name)
-        instance.names = Names(ident, instance.namespace, config.cluster_domain,
-                               config.webhook_port, config.webhook_endpoint)
+        names = Names(ident, instance.namespace, config.cluster_domain,
+                      config.webhook_port, config.webhook_endpoint)
+        auth = instance.webhook_auth
+        if auth.get("enabled", config.webhook_auth):
+            names = replace(names,
+                            webhook_auth_secret=auth.get("secretName", names.default_auth_secret),
+                            webhook_auth_key=auth.get("secretKey", config.webhook_auth_key))
+        instance.names = names
         by_id[ident].append(instance)
     for ident, group in by_id.items():
         if len(group) < 2:

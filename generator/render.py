@@ -30,11 +30,20 @@ CRON_EVENT = "schedule"
 WEBHOOK_EVENT = "handoff"
 ENV_URL = "WFCHAIN_WEBHOOK_URL"
 ENV_PARAM = "WFCHAIN_P{}"
+ENV_BEARER_FILE = "WFCHAIN_TOKEN_FILE"
+BEARER_VOLUME = "wfchain-webhook-token"
+BEARER_DIR = "/var/run/wfchain/webhook-token"
+BEARER_FILE = "token"
+HANDOFF_COMPONENT = "handoff"
+NETWORKING = "networking.k8s.io/v1"
+#: The labels the EventSource controller gives an EventSource's pods (and selects them
+#: with in its Service): pkg/reconciler/eventsource/resource.go.
+EVENTSOURCE_POD_LABELS = ("controller", "eventsource-name", "owner-name")
 #: Argo CD applies lower waves first: RBAC (ServiceAccount, Role, RoleBinding), then
 #: WorkflowTemplates, EventSources, Sensors; keyed by component (docs/argocd.md).
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 SYNC_WAVES = {
-    "sensor-rbac": "0", "workflow-rbac": "0",
+    "sensor-rbac": "0", "workflow-rbac": "0", "network-policy": "0",
     "workflow1": "1", "workflow2": "1",
     "cron": "2", "webhook": "2",
     "trigger1": "3", "trigger2": "3",
@@ -112,8 +121,14 @@ class Renderer:
 
         Values never pass through the shell or string concatenation: Argo puts each
         ``{{inputs.parameters.x}}`` into an environment variable, jq builds the JSON
-        object from the environment (``$ENV``), and curl sends it from stdin. The jq
+        object from the environment (``$ENV``), and curl sends it from a pipe. The jq
         program and the script are fixed text built from validated names only.
+
+        With webhook authentication the bearer token is read at run time from the
+        instance's Secret, mounted read-only, and reaches curl as a header on its
+        standard input (``--header @-``; the body then comes from file descriptor 3):
+        it is never in an argument vector, an environment variable, a parameter or
+        the log.
         """
         fields = ",".join(
             f"\n  {json.dumps(item['name'])}: $ENV.{ENV_PARAM.format(i)}"
@@ -121,15 +136,44 @@ class Renderer:
         )
         program = "{" + fields + ("\n}" if items else "}")
         cfg = self.config
-        script = "\n".join([
-            "set -eu",
-            f"body=$(jq -cn '{program}')",
-            "rc=0",
-            "answer=$(printf '%s' \"$body\" | curl --silent --show-error --fail-with-body \\",
+        auth = bool(names.webhook_auth_secret)
+        curl = [
+            "curl --silent --show-error --fail-with-body \\",
             f"  --retry {cfg.handoff_retries} --retry-all-errors --retry-connrefused"
             f" --retry-delay 2 --max-time {cfg.handoff_timeout} \\",
-            "  --request POST --header 'Content-Type: application/json' --data-binary @- \\",
-            f"  --write-out '\\n%{{http_code}}' \"${ENV_URL}\") || rc=$?",
+        ]
+        if auth:
+            send = [
+                'answer=$(printf \'%s\' "$body" | {',
+                "  { printf 'Authorization: Bearer '; "
+                f"tr -d '\\r\\n' < \"${ENV_BEARER_FILE}\"; echo; }} |",
+                *(f"  {line}" for line in curl),
+                "    --request POST --header 'Content-Type: application/json' --header @- \\",
+                f"    --data-binary @/dev/fd/3 --write-out '\\n%{{http_code}}' \"${ENV_URL}\"",
+                "} 3<&0) || rc=$?",
+            ]
+            check = [
+                f'if [ ! -s "${ENV_BEARER_FILE}" ]; then',
+                f'  echo "hand-off: no webhook token in ${ENV_BEARER_FILE}" >&2',
+                f'  echo "hand-off: create Secret {names.webhook_auth_secret},'
+                f' key {names.webhook_auth_key}" >&2',
+                "  exit 1",
+                "fi",
+            ]
+        else:
+            send = [
+                f"answer=$(printf '%s' \"$body\" | {curl[0]}",
+                curl[1],
+                "  --request POST --header 'Content-Type: application/json' --data-binary @- \\",
+                f"  --write-out '\\n%{{http_code}}' \"${ENV_URL}\") || rc=$?",
+            ]
+            check = []
+        script = "\n".join([
+            "set -eu",
+            *check,
+            f"body=$(jq -cn '{program}')",
+            "rc=0",
+            *send,
             "status=$(printf '%s' \"$answer\" | tail -n 1)",
             "printf '%s\\n' \"$answer\" | sed '$d' >&2",
             'case "$rc:$status" in',
@@ -140,6 +184,8 @@ class Renderer:
             "",
         ])
         env = [{"name": ENV_URL, "value": names.webhook_url}]
+        if auth:
+            env.append({"name": ENV_BEARER_FILE, "value": f"{BEARER_DIR}/{BEARER_FILE}"})
         env += [
             {"name": ENV_PARAM.format(i), "value": f"{{{{inputs.parameters.{item['name']}}}}}"}
             for i, item in enumerate(items)
@@ -147,18 +193,48 @@ class Renderer:
         template: dict[str, Any] = {"name": HANDOFF_NAME}
         if items:
             template["inputs"] = {"parameters": [{"name": item["name"]} for item in items]}
+        # The pod's labels: the NetworkPolicy of the webhook admits exactly these pods.
+        template["metadata"] = {"labels": self.handoff_pod_labels(names)}
         template["retryStrategy"] = {
             "limit": "2",
             "retryPolicy": "Always",
             "backoff": {"duration": "30s", "factor": "2"},
         }
-        template["container"] = {
+        container: dict[str, Any] = {
             "image": cfg.handoff_image,
             "command": ["/bin/sh", "-c"],
             "args": [script],
             "env": env,
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": cfg.handoff_user,
+                "runAsGroup": cfg.handoff_user,
+                "readOnlyRootFilesystem": True,
+                "allowPrivilegeEscalation": False,
+                "privileged": False,
+                "capabilities": {"drop": ["ALL"]},
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
         }
+        if auth:
+            container["volumeMounts"] = [
+                {"name": BEARER_VOLUME, "mountPath": BEARER_DIR, "readOnly": True}]
+            # optional: a missing Secret fails the step with the message above instead
+            # of leaving the pod pending forever.
+            template["volumes"] = [{
+                "name": BEARER_VOLUME,
+                "secret": {
+                    "secretName": names.webhook_auth_secret,
+                    "items": [{"key": names.webhook_auth_key, "path": BEARER_FILE}],
+                    "optional": True,
+                },
+            }]
+        template["container"] = container
         return template
+
+    @staticmethod
+    def handoff_pod_labels(names: Names) -> dict[str, str]:
+        return {INSTANCE_LABEL: names.id, COMPONENT_LABEL: HANDOFF_COMPONENT}
 
     def _workflow_spec(self, names: Names, template: Template, section: dict[str, Any],
                        component: str, extra_templates: Sequence[dict[str, Any]],
@@ -240,6 +316,16 @@ class Renderer:
 
     def webhook_eventsource(self, names: Names, template: Template) -> dict[str, Any]:
         port = self.config.webhook_port
+        event: dict[str, Any] = {
+            "port": str(port),
+            "endpoint": names.webhook_endpoint,
+            "method": "POST",
+            "url": "",
+        }
+        if names.webhook_auth_secret:
+            # The server answers 401 unless "Authorization: Bearer <token>" matches.
+            event["authSecret"] = {"name": names.webhook_auth_secret,
+                                   "key": names.webhook_auth_key}
         return {
             "apiVersion": ARGO,
             "kind": "EventSource",
@@ -249,14 +335,27 @@ class Renderer:
                 # The controller creates <name>-eventsource-svc only when ports are set;
                 # targetPort must equal the webhook port.
                 "service": {"ports": [{"name": "http", "port": port, "targetPort": port}]},
-                "webhook": {
-                    WEBHOOK_EVENT: {
-                        "port": str(port),
-                        "endpoint": names.webhook_endpoint,
-                        "method": "POST",
-                        "url": "",
-                    }
-                },
+                "webhook": {WEBHOOK_EVENT: event},
+            },
+        }
+
+    def network_policy(self, names: Names, template: Template) -> dict[str, Any]:
+        """Only this instance's hand-off step may reach its webhook pods, on the webhook
+        port; nothing else may reach them at all (NetworkPolicies are allow-lists)."""
+        selector = {key: names.webhook_eventsource for key in EVENTSOURCE_POD_LABELS}
+        selector["controller"] = "eventsource-controller"
+        return {
+            "apiVersion": NETWORKING,
+            "kind": "NetworkPolicy",
+            "metadata": self._metadata(names.network_policy, names, template,
+                                       "network-policy"),
+            "spec": {
+                "podSelector": {"matchLabels": selector},
+                "policyTypes": ["Ingress"],
+                "ingress": [{
+                    "from": [{"podSelector": {"matchLabels": self.handoff_pod_labels(names)}}],
+                    "ports": [{"protocol": "TCP", "port": self.config.webhook_port}],
+                }],
             },
         }
 
@@ -417,6 +516,8 @@ class Renderer:
             ("sensor-trigger1", self.trigger1(names, template)),
             ("sensor-trigger2", self.trigger2(names, template, handoff)),
         ]
+        if self.config.network_policy:
+            documents.insert(6, ("networkpolicy-webhook", self.network_policy(names, template)))
         sources = [instance.file, template.file]
         if config_source:
             sources.append(config_source)

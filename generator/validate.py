@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 import zoneinfo
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from functools import cache
 from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from jsonschema.protocols import Validator
+from jsonschema.validators import extend
 
 from generator import cron, schemacheck
 from generator.diagnostics import Diagnostic, JsonPath
@@ -40,6 +46,26 @@ def known_timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones()) | {"UTC"}
 
 
+def _pattern(validator: Validator, pattern: str, instance: Any, schema: Any
+             ) -> Iterator[ValidationError]:
+    """JSON Schema's ``pattern`` with ECMA-262's ``$`` (the end of the text): Python's
+    ``$`` also matches before a final newline, which let ``"name\\n"`` pass."""
+    if isinstance(instance, str) and not re.search(re.sub(r"(?<!\\)\$", r"\\Z", pattern),
+                                                   instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_StrictValidator = extend(Draft202012Validator,  # type: ignore[no-untyped-call]
+                          {"pattern": _pattern})
+
+
+@cache
+def shipped_validator(name: str) -> Validator:
+    """The validator of one of wfchain's schemas (``instance.schema.json``, ...)."""
+    validator: Validator = _StrictValidator(schemacheck.shipped_schema(name))
+    return validator
+
+
 # --------------------------------------------------------------------------- templates
 
 
@@ -49,15 +75,15 @@ def check_template(document: Document, folder_name: str) -> tuple[Template | Non
     if not isinstance(data, dict):
         return None, [document.diagnostic((), "a chain template must be a YAML mapping",
                                           "schema")]
-    problems = schemacheck.check(document, schemacheck.shipped_validator(
-        "template.schema.json"))
+    problems = schemacheck.check(document, shipped_validator("template.schema.json"))
     if problems:
         return None, problems
     name = data["metadata"]["name"]
     if name != folder_name:
         problems.append(document.diagnostic(
             ("metadata", "name"),
-            f"template name '{name}' does not match its folder '{folder_name}'", "template"))
+            f"template name '{name}' does not match its folder '{folder_name}'"
+            f"{_foreign(folder_name)}", "template"))
     parameters, param_problems = _check_parameters(document, data.get("parameters") or {})
     problems += param_problems
     style = "dependencies"
@@ -283,8 +309,7 @@ def check_instance(document: Document, folder: str, stem: str,
     data = document.data
     if not isinstance(data, dict):
         return None, [document.diagnostic((), "an instance must be a YAML mapping", "schema")]
-    problems = schemacheck.check(document, schemacheck.shipped_validator(
-        "instance.schema.json"))
+    problems = schemacheck.check(document, shipped_validator("instance.schema.json"))
     problems += _check_location(document, data, folder, stem)
     schedule = _check_schedule(document, data.get("schedule"), problems)
     timezone = data.get("timezone", "UTC")
@@ -333,19 +358,33 @@ def check_instance(document: Document, folder: str, stem: str,
         params=params,
         pinned_id=data.get("id"),
         description=data.get("description", ""),
+        webhook_auth=dict(data.get("webhookAuth") or {}),
     ), []
+
+
+def _foreign(name: str) -> str:
+    """Names the characters of ``name`` beyond ASCII: a Cyrillic or fullwidth letter
+    looks like the Latin one it imitates, and a zero-width joiner looks like nothing."""
+    odd = sorted({c for c in name if ord(c) > 0x7F}, key=name.index)
+    if not odd:
+        return ""
+    shown = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')}"
+                      for c in odd[:3])
+    return f"; it contains {shown}{', ...' if len(odd) > 3 else ''}"
 
 
 def _check_location(document: Document, data: dict[str, Any], folder: str, stem: str
                     ) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
-    if not _DNS1123.match(folder):
+    if not _DNS1123.fullmatch(folder):
         problems.append(document.diagnostic(
-            (), f"folder '{folder}' is not a valid namespace (DNS-1123 label)", "path"))
-    if not _DNS1035.match(stem):
+            (), f"folder '{folder}' is not a valid namespace (DNS-1123 label){_foreign(folder)}",
+            "path"))
+    if not _DNS1035.fullmatch(stem):
         problems.append(document.diagnostic(
             (), f"file name '{stem}' is not a valid instance name (DNS-1035 label: lowercase "
-            "letters, digits and '-', starting with a letter, at most 63 characters)", "path"))
+            f"letters, digits and '-', starting with a letter, at most 63 characters)"
+            f"{_foreign(stem)}", "path"))
     namespace = data.get("namespace", folder)
     name = data.get("name", stem)
     if isinstance(namespace, str) and namespace != folder:

@@ -50,6 +50,9 @@ def test_show_text(base: Path) -> None:
         "webhookService          hello-ou2xsn-webhook-eventsource-svc\n"
         "webhookUrl              "
         "http://hello-ou2xsn-webhook-eventsource-svc.team-a.svc.cluster.local:12000/handoff\n"
+        "networkPolicy           hello-ou2xsn-webhook\n"
+        "webhookAuthSecret       hello-ou2xsn-webhook-token\n"
+        "webhookAuthSecretKey    token\n"
     )
 
 

@@ -68,7 +68,7 @@ def test_every_document_passes_the_official_schemas_strictly(
     assert problems == []
     kinds = {doc["kind"] for _, doc in resources(documents)}
     assert kinds == {"WorkflowTemplate", "EventSource", "Sensor", "ServiceAccount", "Role",
-                     "RoleBinding"}
+                     "RoleBinding", "NetworkPolicy"}
 
 
 def test_strictness_is_real(documents: list[tuple[str, dict[str, Any]]],
