@@ -17,7 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
-from jsonschema.validators import extend
+from jsonschema.validators import create
 
 from generator import cron, schemacheck
 from generator.diagnostics import Diagnostic, JsonPath
@@ -55,8 +55,14 @@ def _pattern(validator: Validator, pattern: str, instance: Any, schema: Any
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-_StrictValidator = extend(Draft202012Validator,  # type: ignore[no-untyped-call]
-                          {"pattern": _pattern})
+#: Draft 2020-12 with that ``pattern`` (what ``jsonschema.validators.extend`` builds,
+#: spelled out with ``create`` because ``extend`` is untyped).
+_StrictValidator = create(
+    meta_schema=Draft202012Validator.META_SCHEMA,
+    validators={**Draft202012Validator.VALIDATORS, "pattern": _pattern},
+    type_checker=Draft202012Validator.TYPE_CHECKER,
+    format_checker=Draft202012Validator.FORMAT_CHECKER,
+)
 
 
 @cache

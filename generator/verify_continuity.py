@@ -24,7 +24,12 @@ EventSource share an EventBus), ``trigger-parameter`` (the dependency exists),
 event ``header``/``body``/``metadata``; ``body.x`` is a field every known hand-off
 to that event sends), ``trigger-dest`` (``spec.arguments.parameters.<i>.value``
 exists, is the argument named ``x`` when ``body.x`` is a known hand-off field, and
-the target WorkflowTemplate declares that argument) and ``handoff-unused``
+the target WorkflowTemplate declares that argument), ``handoff-auth`` (a webhook
+event with ``authSecret`` answers 401 to a hand-off that sends no ``Authorization``
+header, or whose token comes from another Secret or key: wfchain's step reads it from
+the file ``WFCHAIN_TOKEN_FILE``, which must lie in a mounted Secret volume),
+``webhook-auth`` (warning: a webhook event a hand-off calls has no ``authSecret``, so
+any pod that reaches it can start the next workflow) and ``handoff-unused``
 (warning: a field sent that no trigger parameter reads, or a hand-off no Sensor
 listens to).
 """
@@ -58,6 +63,8 @@ from generator.verify import (
 from generator.verify_workflow import resolve_template_ref
 
 ENV_URL = "WFCHAIN_WEBHOOK_URL"
+ENV_BEARER_FILE = "WFCHAIN_TOKEN_FILE"
+_BEARER = re.compile(r"Authorization:\s*Bearer", re.IGNORECASE)
 SERVICE_SUFFIX = "-eventsource-svc"
 _JQ_FIELD = re.compile(r'"((?:[^"\\]|\\.)+)"\s*:\s*\$ENV\.([A-Za-z_][A-Za-z0-9_]*)')
 _JQ_ENV = re.compile(r"\$ENV\.([A-Za-z_][A-Za-z0-9_]*)")
@@ -81,6 +88,10 @@ class HandOff:
     fields: list[str] | None  # None: the body is not known
     body_path: JsonPath
     explicit: bool  # wfchain's own hand-off (its URL must resolve)
+    #: whether the step sends an ``Authorization: Bearer`` header at all
+    sends_bearer: bool = False
+    #: (Secret, key, path of the volume's secretName) the token is read from, if known
+    token: tuple[str, str, JsonPath] | None = None
     target: tuple[Manifest, str] | None = None
 
 
@@ -100,6 +111,8 @@ class _State:
     consumed: dict[tuple[str, str, str], set[str]] = field(
         default_factory=lambda: defaultdict(set))
     listened: set[tuple[str, str, str]] = field(default_factory=set)
+    #: webhook events already warned about for having no authSecret
+    unauthenticated: set[tuple[str, str, str]] = field(default_factory=set)
 
 
 def check(chain: Chain) -> list[Diagnostic]:
@@ -143,10 +156,50 @@ def _handoffs(state: _State, spec: WorkflowSpec) -> Iterator[HandOff]:
                 if isinstance(item, dict) and isinstance(item.get("name"), str):
                     env[item["name"]] = (e_index, as_str(item.get("value")))
             texts = list(_texts(container, path))
+            handoffs: list[HandOff] = []
             if ENV_URL in env:
-                yield _wfchain_handoff(state, spec, path, env, texts)
+                handoffs = [_wfchain_handoff(state, spec, path, env, texts)]
             elif any("curl" in text for _, text in texts):
-                yield from _curl_handoffs(spec, path, env, texts)
+                handoffs = list(_curl_handoffs(spec, path, env, texts))
+            bearer = any(_BEARER.search(text) for _, text in texts)
+            token = _token_source(spec, t_index, template, container, env)
+            for handoff in handoffs:
+                handoff.sends_bearer, handoff.token = bearer, token
+                yield handoff
+
+
+def _token_source(spec: WorkflowSpec, t_index: int, template: dict[str, Any],
+                  container: dict[str, Any], env: dict[str, tuple[int, str]]
+                  ) -> tuple[str, str, JsonPath] | None:
+    """The Secret and key behind the file named by ``WFCHAIN_TOKEN_FILE``: a volume
+    mount of the container holding that file, of a Secret volume of the template (or
+    of the whole spec), whose ``items`` map the key to that path (no items: the file
+    name is the key)."""
+    if ENV_BEARER_FILE not in env:
+        return None
+    token_file = env[ENV_BEARER_FILE][1]
+    for mount in as_list(container.get("volumeMounts")):
+        mount_path = as_str(as_dict(mount).get("mountPath")).rstrip("/")
+        if not mount_path or not token_file.startswith(mount_path + "/"):
+            continue
+        relative = token_file[len(mount_path) + 1:]
+        volume_name = as_str(as_dict(mount).get("name"))
+        for where in (("templates", t_index), ()):
+            holder = as_dict(template) if where else spec.spec
+            for v_index, volume in enumerate(as_list(holder.get("volumes"))):
+                secret = as_dict(as_dict(volume).get("secret"))
+                if as_dict(volume).get("name") != volume_name or not secret:
+                    continue
+                name_path: JsonPath = (*where, "volumes", v_index, "secret", "secretName")
+                name = as_str(secret.get("secretName"))
+                items = [as_dict(i) for i in as_list(secret.get("items"))]
+                if not items:
+                    return name, relative, name_path
+                for item in items:
+                    if as_str(item.get("path")) == relative:
+                        return name, as_str(item.get("key")), name_path
+                return None
+    return None
 
 
 def _wfchain_handoff(state: _State, spec: WorkflowSpec, path: JsonPath,
@@ -266,6 +319,38 @@ def _resolve(state: _State, handoff: HandOff) -> None:
              f"{accepted or 'no method'}; the hand-off sends {handoff.method}")
         return
     handoff.target = (source, event)
+    _auth(state, handoff, source, event, on_port[event])
+
+
+def _auth(state: _State, handoff: HandOff, source: Manifest, event: str,
+          definition: dict[str, Any]) -> None:
+    secret = as_dict(definition.get("authSecret"))
+    if not secret:
+        key = (source.namespace, source.name, event)
+        if key not in state.unauthenticated:
+            state.unauthenticated.add(key)
+            state.problems.append(source.diagnostic(
+                ("spec", "webhook", event), f"webhook event '{event}' has no authSecret: any "
+                "pod that reaches it can start the next workflow with values of its choosing",
+                "webhook-auth", level=Level.WARNING))
+        return
+    name, key_name = as_str(secret.get("name")), as_str(secret.get("key"))
+    wanted = f"Secret '{name}', key '{key_name}'"
+    if not handoff.sends_bearer:
+        state.problems.append(handoff.spec.diagnostic(
+            handoff.url_path, f"webhook event '{event}' of {source.describe()} demands a bearer "
+            f"token ({wanted}), but the hand-off sends no Authorization header: every call "
+            "gets HTTP 401", "handoff-auth"))
+    elif handoff.explicit and handoff.token is None:
+        state.problems.append(handoff.spec.diagnostic(
+            handoff.url_path, f"the hand-off's token file (env {ENV_BEARER_FILE}) is in no "
+            f"mounted Secret volume; webhook event '{event}' of {source.describe()} checks "
+            f"{wanted}", "handoff-auth"))
+    elif handoff.token is not None and handoff.token[:2] != (name, key_name):
+        state.problems.append(handoff.spec.diagnostic(
+            handoff.token[2], f"the hand-off reads its token from Secret '{handoff.token[0]}', "
+            f"key '{handoff.token[1]}', but webhook event '{event}' of {source.describe()} "
+            f"checks {wanted}: every call gets HTTP 401", "handoff-auth"))
 
 
 def _webhook_service(state: _State, source: Manifest) -> None:

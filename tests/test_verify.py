@@ -360,6 +360,9 @@ def test_hand_written_curl_chain(verifier: Verifier, tmp_path: Path) -> None:
         "chain.yaml:14:13: [warning] $.spec.templates[0].container.args[0]: the hand-off sends "
         "'day' to event 'done' of EventSource 'hooks', but no Sensor trigger parameter reads "
         "'body.day': it is dropped (handoff-unused)",
+        "chain.yaml:31:7: [warning] $.spec.webhook.done: webhook event 'done' has no "
+        "authSecret: any pod that reaches it can start the next workflow with values of its "
+        "choosing (webhook-auth)",
         "chain.yaml:68:21: [error] $.spec.triggers[0].template.argoWorkflow.parameters[0].dest: "
         "dest 'spec.arguments.parameters.0.value' sets argument 'report', which WorkflowTemplate "
         "'producer' does not declare (arguments: none) (trigger-dest)",
