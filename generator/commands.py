@@ -18,7 +18,7 @@ from generator.load import YamlLoader
 from generator.lock import DEFAULT_TIMEOUT, LockTimeout
 from generator.pipeline import TEMPLATE_FILE, Build, UsageError, build, select
 from generator.render import RenderedFile
-from generator.write import write_tree
+from generator.write import UnsafePathError, write_tree
 
 
 def _report(diagnostics: Sequence[Diagnostic], fmt: Format) -> None:
@@ -84,6 +84,12 @@ def _target(result: Build, output: Path | None) -> Path:
     if resolved == root or resolved in root.parents:
         raise UsageError(f"refusing to use {target} as the output folder: it holds the "
                          "project's sources")
+    if output is None and not resolved.is_relative_to(root):
+        # paths.output comes from the (reviewed, but possibly hostile) config: -o is the
+        # only way to write outside the project
+        raise UnsafePathError(f"refusing to write outside the project: paths.output "
+                              f"'{result.config.output_dir}' leads to {resolved} (through a "
+                              "symbolic link); use -o to choose a folder elsewhere")
     return target
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -101,6 +102,18 @@ def visible(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def foreign_characters(name: str) -> str:
+    """Names the characters of ``name`` beyond ASCII: a Cyrillic or fullwidth letter
+    looks like the Latin one it imitates, and a zero-width joiner looks like nothing.
+    '' for ASCII, else ``; it contains U+0430 CYRILLIC SMALL LETTER A, ...``."""
+    odd = sorted({c for c in name if ord(c) > 0x7F}, key=name.index)
+    if not odd:
+        return ""
+    shown = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')}"
+                      for c in odd[:3])
+    return f"; it contains {shown}{', ...' if len(odd) > 3 else ''}"
 
 
 def _gh_data(value: str) -> str:

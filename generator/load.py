@@ -20,6 +20,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import ConstructorError, DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
 from generator.diagnostics import Diagnostic, JsonPath, Level, json_path
@@ -42,6 +43,14 @@ _CORE_TAG = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = frozenset(_CORE_TAG + name for name in (
     "str", "int", "float", "bool", "null", "map", "seq", "timestamp", "merge"))
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_INT_TAG = _CORE_TAG + "int"
+_STR_TAG = _CORE_TAG + "str"
+_DECIMAL = re.compile(r"[-+]?[0-9][0-9_]*")
+_BOM = "\ufeff"
+
+
+class _TooBig:
+    """An integer with more digits than Python converts (thousands): far beyond 64 bits."""
 
 
 class LoadError(Exception):
@@ -118,6 +127,10 @@ class _Constructor(RoundTripConstructor):
         try:
             return super().construct_object(node, deep)
         except (ValueError, TypeError, KeyError, ArithmeticError):
+            if tag == _INT_TAG and isinstance(node.value, str) and \
+                    _DECIMAL.fullmatch(node.value):
+                # too many digits for Python to convert: the converter reports it at its path
+                return _TooBig()
             what = _short(node.value) if isinstance(node.value, str) else "the value"
             raise _NodeError(f"cannot read {what} as {_tag_name(str(tag))}", node.start_mark,
                              "yaml-tag") from None
@@ -127,13 +140,18 @@ class YamlLoader:
     """One parser for a whole run (constructing ruamel's YAML() per file is costly)."""
 
     def __init__(self) -> None:
-        self._yaml = YAML(typ="rt", pure=True)
-        self._yaml.Constructor = _Constructor
+        self._yaml = self._parser()
+
+    @staticmethod
+    def _parser() -> YAML:
+        yaml = YAML(typ="rt", pure=True)
+        yaml.Constructor = _Constructor
         # ruamel >= 0.19 stops composing deeper documents (before Python's recursion limit);
         # the converter reports nesting beyond MAX_DEPTH with the exact path first.
-        self._yaml.max_depth = MAX_DEPTH + 16
-        self._yaml.allow_duplicate_keys = False
-        self._yaml.preserve_quotes = True
+        yaml.max_depth = MAX_DEPTH + 16
+        yaml.allow_duplicate_keys = False
+        yaml.preserve_quotes = True
+        return yaml
 
     def load_path(self, path: Path, display: str) -> Document:
         try:
@@ -150,20 +168,30 @@ class YamlLoader:
 
         if len(raw) > MAX_FILE_BYTES:
             raise fail(f"file is larger than {MAX_FILE_BYTES} bytes", "size")
-        if raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise fail("file is UTF-16 (it starts with a UTF-16 byte-order mark): save it as "
+                       "UTF-8", "encoding")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
+            start = raw.rfind(b"\n", 0, exc.start) + 1
             line = raw[: exc.start].count(b"\n") + 1
-            column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-            raise fail("file is not valid UTF-8", "encoding", line, column) from None
+            column = len(raw[start : exc.start].decode("utf-8")) + 1
+            raise fail(f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", "encoding",
+                       line, column) from None
+        if text.startswith(_BOM):
+            raise fail("file starts with a byte-order mark (U+FEFF): save it as UTF-8 without "
+                       "BOM", "encoding")
         if "\x00" in text:
-            offset = text.index("\x00")
-            line = text.count("\n", 0, offset) + 1
-            raise fail("file contains a NUL character", "encoding", line, 1) from None
+            line, column = _text_position(text, text.index("\x00"))
+            utf16 = text.count("\x00") * 4 > len(text)  # every other byte of ASCII text
+            hint = " (is it UTF-16? save it as UTF-8)" if utf16 else ""
+            raise fail(f"file contains a NUL character{hint}", "encoding", line,
+                       column) from None
+        loaded = False
         try:
             node = self._yaml.load(text)
+            loaded = True
         except DuplicateKeyError as exc:
             mark = exc.problem_mark
             line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -179,13 +207,28 @@ class YamlLoader:
             if isinstance(exc, _NodeError):
                 raise fail(problem, exc.check, line, column) from None
             if type(exc).__name__ == "MaxDepthExceededError":
-                raise fail("YAML nesting is too deep", "size", line, column) from None
+                raise fail(_TOO_DEEP, "size", line, column) from None
+            if type(exc).__name__ == "ComposerError" and "another document" in problem:
+                raise fail("a second YAML document starts here: a file holds exactly one",
+                           "yaml-syntax", line, column) from None
             raise fail(_one_line(problem), "yaml-syntax", line, column) from None
+        except ReaderError as exc:
+            line, column = _text_position(text, exc.position)
+            char = exc.character if isinstance(exc.character, int) else 0
+            what = f"the control character U+{char:04X}" if char < 0x20 or 0x7F <= char < 0xA0 \
+                else f"the character U+{char:04X}"
+            raise fail(f"file contains {what}, which YAML does not allow as it is (write it "
+                       f"as an escape in a double-quoted string: \"\\u{char:04x}\")",
+                       "encoding", line, column) from None
         except YAMLError as exc:
             raise fail(_one_line(str(exc)), "yaml-syntax") from None
         except RecursionError:
-            raise fail("YAML nesting is too deep", "size") from None
+            raise fail(_TOO_DEEP, "size") from None
         finally:
+            if not loaded:
+                # A load that failed part-way leaves ruamel's composer mid-document (its
+                # depth counter, the anchors seen): the next file would inherit them.
+                self._yaml = self._parser()
             # ruamel keeps one record per loaded document in a reused YAML(); drop them.
             doc_infos = getattr(self._yaml, "doc_infos", None)
             if isinstance(doc_infos, list):
@@ -195,8 +238,17 @@ class YamlLoader:
         return document
 
 
+_TOO_DEEP = f"YAML nesting is too deep (at most {MAX_DEPTH} levels)"
+
+
 def _one_line(message: str) -> str:
     return " ".join(message.split())
+
+
+def _text_position(text: str, offset: int) -> Position:
+    """1-based (line, column) of the character at ``offset``."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 class _Converter:
@@ -212,7 +264,16 @@ class _Converter:
 
     def convert(self, node: Any, path: JsonPath, depth: int) -> Any:
         if depth > MAX_DEPTH:
-            raise self.fail(path, "YAML nesting is too deep", "size")
+            raise self.fail(path, _TOO_DEEP, "size")
+        if isinstance(node, _TooBig):
+            raise self.fail(path, f"integer does not fit in {MAX_INT_BITS} bits", "size")
+        if isinstance(node, TaggedScalar) and getattr(node.tag, "value", None) == _STR_TAG:
+            # ``!!str 0123``: a core tag, which ruamel keeps as a TaggedScalar; a string,
+            # and never a native placeholder
+            text = str(node.value)
+            if _SURROGATE.search(text):
+                raise self.fail(path, _SURROGATE_MESSAGE, "encoding")
+            return text
         if isinstance(node, TaggedScalar) or _custom_tag(node):
             raise self.fail(path, "custom YAML tags are not supported", "yaml-tag")
         if isinstance(node, CommentedMap | CommentedSeq):

@@ -60,6 +60,15 @@ def _visible(path: Path) -> bool:
     return not any(part.startswith(".") for part in path.parts)
 
 
+def _outside(root: Path, path: Path, display: str) -> Diagnostic | None:
+    """An error when ``path`` leads out of the project (a symbolic link, or a folder that
+    is one): a pull request must not make CI read, and print, files from elsewhere."""
+    if path.resolve().is_relative_to(root.resolve()):
+        return None
+    return Diagnostic(display, 1, 1, "$", "leads outside the project through a symbolic "
+                      "link; wfchain reads only files inside the project", "path")
+
+
 def build(root: Path, config_path: Path | None = None, *, render: bool = True) -> Build:
     loader = YamlLoader()
     config, problems = load_config(root, loader, config_path)
@@ -93,6 +102,11 @@ def _load_templates(result: Build, loader: YamlLoader) -> None:
                 f"template folder has no {TEMPLATE_FILE}", "template"))
             result.broken_templates.add(entry.name)
             continue
+        outside = _outside(result.root, path, display)
+        if outside is not None:
+            result.diagnostics.append(outside)
+            result.broken_templates.add(entry.name)
+            continue
         try:
             document = loader.load_path(path, display)
         except LoadError as exc:
@@ -112,11 +126,17 @@ def _load_instances(result: Build, loader: YamlLoader) -> None:
     if not base.is_dir():
         return
     prefix = result.config.instances_dir
-    paths = sorted((p for p in base.rglob("*") if p.is_file() and
+    paths = sorted((p for p in base.rglob("*") if (p.is_file() or p.is_symlink()) and
                     _visible(p.relative_to(base))), key=lambda p: p.relative_to(base).as_posix())
     for path in progress.track(paths, "loading", lambda p: p.relative_to(base).as_posix()):
         relative = path.relative_to(base).parts
         display = f"{prefix}/{'/'.join(relative)}"
+        outside = _outside(result.root, path, display)
+        if outside is not None:
+            result.diagnostics.append(outside)
+            continue
+        if not path.is_file():  # a symbolic link to a folder (never followed) or to nothing
+            continue
         if path.suffix == ".yml":
             result.diagnostics.append(Diagnostic(display, 1, 1, "$",
                                                  "instance files end in .yaml, not .yml", "path"))

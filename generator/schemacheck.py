@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.protocols import Validator
 
-from generator.diagnostics import Diagnostic, JsonPath
+from generator.diagnostics import Diagnostic, JsonPath, foreign_characters
 from generator.load import Document
 
 _JSON_TYPES = {
@@ -76,7 +76,8 @@ def explain(error: ValidationError, base: JsonPath) -> list[tuple[JsonPath, bool
     if kind == "additionalProperties" and isinstance(instance, dict):
         known = set(schema.get("properties", {}))
         extras = sorted(k for k in instance if k not in known)
-        return [((*path, k), True, f"unknown field '{k}'") for k in extras]
+        return [((*path, k), True, f"unknown field '{k}'{foreign_characters(k)}")
+                for k in extras]
     if kind == "required" and isinstance(instance, dict):
         missing = [r for r in expected if r not in instance]
         return [(path, False, f"missing required field '{m}'") for m in missing]
@@ -85,7 +86,8 @@ def explain(error: ValidationError, base: JsonPath) -> list[tuple[JsonPath, bool
         message = custom or error.message
         return [((*path, str(instance)), True, f"invalid name {_short(instance)}: {message}")]
     if custom and kind in ("pattern", "maxLength", "minLength", "format"):
-        return [(path, False, f"{_short(instance)} {custom}")]
+        odd = foreign_characters(instance) if isinstance(instance, str) else ""
+        return [(path, False, f"{_short(instance)} {custom}{odd}")]
     if kind == "type":
         wanted = " or ".join(expected) if isinstance(expected, list) else str(expected)
         return [(path, False, f"expected {wanted}, got {_json_type(instance)} {_short(instance)}")]

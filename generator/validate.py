@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 import zoneinfo
 from collections.abc import Collection, Iterator
 from functools import cache
@@ -21,6 +20,7 @@ from jsonschema.validators import create
 
 from generator import cron, schemacheck
 from generator.diagnostics import Diagnostic, JsonPath
+from generator.diagnostics import foreign_characters as _foreign
 from generator.load import Document
 from generator.model import Instance, Parameter, Template
 from generator.placeholders import PlaceholderError, compile_tree, placeholder_scope
@@ -366,17 +366,6 @@ def check_instance(document: Document, folder: str, stem: str,
         description=data.get("description", ""),
         webhook_auth=dict(data.get("webhookAuth") or {}),
     ), []
-
-
-def _foreign(name: str) -> str:
-    """Names the characters of ``name`` beyond ASCII: a Cyrillic or fullwidth letter
-    looks like the Latin one it imitates, and a zero-width joiner looks like nothing."""
-    odd = sorted({c for c in name if ord(c) > 0x7F}, key=name.index)
-    if not odd:
-        return ""
-    shown = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed character')}"
-                      for c in odd[:3])
-    return f"; it contains {shown}{', ...' if len(odd) > 3 else ''}"
 
 
 def _check_location(document: Document, data: dict[str, Any], folder: str, stem: str
