@@ -14,7 +14,11 @@ Rules:
 - multi-line strings use literal block style (``|`` / ``|-``) when that round-trips
   exactly and passes yamllint, else double quotes;
 - everything else is double-quoted with JSON-compatible escapes; non-printable
-  characters are escaped, other Unicode is written as is (UTF-8).
+  characters are escaped, other Unicode is written as is (UTF-8);
+- a plain or double-quoted scalar that would make its line longer than
+  :data:`WIDTH` is folded at single spaces onto continuation lines (YAML folds each
+  such line break back into one space, so the value reads back exactly), so long
+  values with spaces pass yamllint's ``line-length`` rule.
 """
 
 from __future__ import annotations
@@ -32,6 +36,11 @@ _AMBIGUOUS_WORDS = frozenset(
 _NEEDS_ESCAPE = re.compile(
     "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
+#: yamllint's line-length limit that rendered files keep where a value allows it
+WIDTH = 120
+#: A continuation line of a plain scalar starts with one of these (never with an
+#: indicator such as '-', '?', ':' that some parsers might read as structure).
+_SAFE_START = re.compile(r"[A-Za-z0-9_/(]")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x00": "\\0"}
 
 
@@ -104,6 +113,28 @@ def scalar(value: Any) -> str:
     raise TypeError(f"cannot emit {type(value).__name__}")
 
 
+def _fold(text: str, column: int, indent: int) -> str:
+    """``text`` (a plain or double-quoted scalar starting at ``column``) broken at single
+    spaces so that lines stay within :data:`WIDTH` where the words allow it;
+    continuation lines are indented by ``indent + 2``."""
+    if column + len(text) <= WIDTH or " " not in text:
+        return text
+    plain = not text.startswith('"')
+    pad = " " * (indent + 2)
+    lines: list[str] = []
+    line, start = "", column
+    for index, word in enumerate(text.split(" ")):
+        breakable = (index > 0 and line and word and not line.endswith(" ") and
+                     (not plain or _SAFE_START.match(word)))
+        if breakable and start + len(line) + 1 + len(word) > WIDTH:
+            lines.append(line)
+            line, start = word, len(pad)
+        else:
+            line = word if index == 0 else f"{line} {word}"
+    lines.append(line)
+    return ("\n" + pad).join(lines)
+
+
 def _key(key: str) -> str:
     return key if is_plain_safe(key) else quote(key)
 
@@ -136,7 +167,10 @@ def _emit_mapping(node: Mapping[str, Any], indent: int, out: list[str], first_in
         elif isinstance(value, str) and _literal_ok(value):
             out.append(head + " " + _block(value, indent + 2) + "\n")
         else:
-            out.append(head + " " + scalar(value) + "\n")
+            text = scalar(value)
+            if isinstance(value, str):
+                text = _fold(text, indent + len(head) - len(prefix) + 1, indent)
+            out.append(head + " " + text + "\n")
 
 
 def _emit_sequence(node: Sequence[Any], indent: int, out: list[str], first_inline: bool) -> None:
@@ -156,7 +190,10 @@ def _emit_sequence(node: Sequence[Any], indent: int, out: list[str], first_inlin
         elif isinstance(item, str) and _literal_ok(item):
             out.append(prefix + "- " + _block(item, indent + 2) + "\n")
         else:
-            out.append(prefix + "- " + scalar(item) + "\n")
+            text = scalar(item)
+            if isinstance(item, str):
+                text = _fold(text, indent + 2, indent)
+            out.append(prefix + "- " + text + "\n")
 
 
 def dump(document: Any, header: Sequence[str] = ()) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -53,11 +54,12 @@ def argo_schemas(schema_dir: Path) -> ArgoSchemas:
 
 def kustomize_command() -> list[str]:
     """`kustomize build`, or `kubectl kustomize` where only kubectl exists."""
-    if shutil.which("kustomize"):
-        return ["kustomize", "build"]
-    if shutil.which("kubectl"):
-        return ["kubectl", "kustomize"]
-    pytest.fail("neither kustomize nor kubectl is installed (.ci/run checks for them)")
+    beside_python = str(Path(sys.executable).parent)  # .ci/run may put kubectl in .venv
+    for name, sub in (("kustomize", "build"), ("kubectl", "kustomize")):
+        found = shutil.which(name) or shutil.which(name, path=beside_python)
+        if found:
+            return [found, sub]
+    pytest.fail("neither kustomize nor kubectl is installed (.ci/run installs kubectl)")
 
 
 @pytest.fixture(scope="session")

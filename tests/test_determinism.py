@@ -7,8 +7,11 @@ import shutil
 import string
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -78,11 +81,10 @@ _text = st.text(alphabet=st.characters(blacklist_categories=["Cs"],
 @given(name=_names, namespace=_namespaces, greeting=_text,
        repeat=st.integers(min_value=-10**12, max_value=10**12), loud=st.booleans(),
        salt=st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8))
-def test_property_deterministic_and_faithful(tmp_path_factory: object, name: str,
+def test_property_deterministic_and_faithful(tmp_path_factory: pytest.TempPathFactory, name: str,
                                              namespace: str, greeting: str, repeat: int,
                                              loud: bool, salt: str) -> None:
-    assert hasattr(tmp_path_factory, "mktemp")
-    base = tmp_path_factory.mktemp(salt)  # type: ignore[attr-defined]
+    base = tmp_path_factory.mktemp(salt)
     project = base / "p"
     shutil.copytree(BASE / "templates", project / "templates")
     instance = project / "instances" / namespace / f"{name}.yaml"
@@ -105,3 +107,63 @@ def test_property_deterministic_and_faithful(tmp_path_factory: object, name: str
     assert env == [{"name": "GREETING", "value": greeting}]
     ident = workflow1["metadata"]["labels"]["app.kubernetes.io/instance"]
     assert len(ident) <= 39 and ident.startswith(name[:32].rstrip("-"))
+
+
+class _Reversed:
+    """What ``os.scandir`` returns, its entries in reverse name order."""
+
+    def __init__(self, entries: list[os.DirEntry[str]]) -> None:
+        self.entries = entries
+
+    def __iter__(self) -> Iterator[os.DirEntry[str]]:
+        return iter(self.entries)
+
+    def __enter__(self) -> _Reversed:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def test_reversed_directory_listings_give_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every listing the process makes (os.scandir, os.listdir: what Path.iterdir, glob
+    and rglob use) comes back in reverse order: the output must not change."""
+    project = copy_project(tmp_path / "p")
+    normal = CliRunner().invoke(cli, ["-C", str(project), "render", "-q", "-o",
+                                      str(tmp_path / "normal")])
+    assert normal.exit_code == 0, normal.output
+    scandir, listdir = os.scandir, os.listdir
+
+    def reversed_scandir(path: Any = ".") -> _Reversed:
+        with scandir(path) as entries:
+            return _Reversed(sorted(entries, key=lambda e: e.name, reverse=True))
+
+    def reversed_listdir(path: Any = ".") -> list[str]:
+        return sorted(listdir(path), reverse=True)
+
+    monkeypatch.setattr(os, "scandir", reversed_scandir)
+    monkeypatch.setattr(os, "listdir", reversed_listdir)
+    assert [p.name for p in (project / "instances").iterdir()] == \
+        sorted((p.name for p in (project / "instances").iterdir()), reverse=True)
+    flipped = CliRunner().invoke(cli, ["-C", str(project), "render", "-q", "-o",
+                                       str(tmp_path / "flipped")])
+    monkeypatch.undo()
+    assert flipped.exit_code == 0, flipped.output
+    assert tree(tmp_path / "normal") == tree(tmp_path / "flipped")
+    assert len(tree(tmp_path / "normal")) > 100
+
+
+def test_the_order_of_selected_instances_does_not_matter(tmp_path: Path) -> None:
+    outputs = []
+    for index, selection in enumerate((["analytics/sales-eu", "ml/churn-model"],
+                                       ["ml/churn-model", "analytics/sales-eu"])):
+        project = copy_project(tmp_path / f"p{index}")
+        result = CliRunner().invoke(cli, ["-C", str(project), "render", "-q", *selection])
+        assert result.exit_code == 0, result.output
+        outputs.append(tree(project / "rendered"))
+    assert outputs[0] == outputs[1]
+    assert any(path.startswith("ml/churn-model/") for path in outputs[0])

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -73,3 +74,30 @@ def test_yamllint_accepts_the_output(tmp_path: Path) -> None:
                              str(root / ".yamllint"), str(path)],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
+
+
+_words = st.text(alphabet="abcdefghij-:/\"\\é{}$#", min_size=1, max_size=30)
+
+
+@settings(max_examples=200)
+@given(st.lists(_words, min_size=1, max_size=40), st.integers(min_value=0, max_value=40))
+def test_long_values_fold_and_read_back_exactly(words: list[str], depth: int) -> None:
+    value = " ".join(words)
+    data: Any = {"k": value, "seq": [value, {"inner": value}]}
+    for _ in range(depth // 8):
+        data = {"nested": [data]}
+    text = dump(data)
+    assert YAML(typ="safe", pure=True).load(text) == data
+    assert yaml.safe_load(text) == data  # YAML 1.1 (PyYAML) reads it the same
+    for line in text.splitlines():
+        # only a word longer than the line itself may overflow
+        if len(line) > 120:
+            assert " " not in line.strip().removeprefix("- ").split(": ", 1)[-1], line
+
+
+def test_a_long_value_is_folded_within_the_width() -> None:
+    value = "http://svc.ops.svc.example:8080/chain/next " + "word " * 30 + "end"
+    text = dump({"spec": {"args": [value]}})
+    assert max(len(line) for line in text.splitlines()) <= 120
+    assert text.count("\n") > 3
+    assert YAML(typ="safe", pure=True).load(text) == {"spec": {"args": [value]}}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,17 @@ def test_golden_render(case: str, tmp_path: Path) -> None:
         shutil.rmtree(expected, ignore_errors=True)
         shutil.copytree(tmp_path / "out", expected)
     assert tree(tmp_path / "out") == tree(expected)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden_output_passes_yamllint(case: str) -> None:
+    """What wfchain writes passes yamllint as the PR pipeline runs it, also where a
+    template's values are long (they are folded, not left over the line limit)."""
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "yamllint", "-s", "-c", str(root / ".yamllint"),
+         str(CASES_DIR / case / "expected")], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_there_are_golden_cases() -> None:

@@ -72,6 +72,7 @@ def environment(tmp: Path) -> dict[str, str]:
         GIT_AUTHOR_NAME="wfchain test", GIT_AUTHOR_EMAIL="test@example.invalid",
         GIT_COMMITTER_NAME="wfchain test", GIT_COMMITTER_EMAIL="test@example.invalid",
         GIT_CONFIG_NOSYSTEM="1",
+        HOME=str(tmp / "home"),  # the module-scoped fixture runs before conftest's
         PRE_COMMIT_HOME=str(tmp / "pre-commit-home"),
         VIRTUALENV_OVERRIDE_APP_DATA=str(tmp / "virtualenv-app-data"),
         PIP_NO_INDEX="1",
@@ -84,7 +85,12 @@ def environment(tmp: Path) -> dict[str, str]:
     return env
 
 
+def _home(env: dict[str, str]) -> None:
+    Path(env["HOME"]).mkdir(exist_ok=True)
+
+
 def run(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    _home(env)
     return subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True,
                           check=False, timeout=600)
 
@@ -210,3 +216,28 @@ def test_this_repository_runs_the_published_hooks_with_yamllint_and_ruff() -> No
         assert hook["entry"].endswith("/" + definition["entry"])
         for key in ("files", "pass_filenames", "always_run", "require_serial"):
             assert hook.get(key) == definition.get(key), (hook_id, key)
+
+
+def test_this_repositorys_own_hooks_pass_on_a_snapshot_of_it(tmp_path: Path) -> None:
+    """`pre-commit run --all-files` with this repository's .pre-commit-config.yaml on a
+    git snapshot of the tracked files: validate, drift check, yamllint and ruff pass."""
+    env = environment(tmp_path)
+    snapshot = tmp_path / "snapshot"
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                             "--exclude-standard"], cwd=ROOT, capture_output=True,
+                            check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file() or source.is_symlink():
+            target = snapshot / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target, follow_symlinks=False)
+    (snapshot / ".venv").symlink_to(Path(sys.executable).parent.parent)
+    git(snapshot, env, "init", "--quiet", "--initial-branch", "main")
+    git(snapshot, env, "add", "--all")
+    result = run(snapshot, env, *PRE_COMMIT, "run", "--all-files")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    for name in ("wfchain validate", "wfchain render --check", "yamllint --strict",
+                 "ruff check"):
+        assert re.search(re.escape(name) + r"\.+Passed", output), (name, output)

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).resolve().parent / "verify_cases"
 #: Verification time of every test: schedules must fire within 366 days of it.
 NOW = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
-UPDATE = os.environ.get("WFCHAIN_UPDATE_VERIFY_CASES") == "1"
+UPDATE = os.environ.get("WFCHAIN_UPDATE_VERIFY_CASES") == "1" and not os.environ.get("CI")
 
 
 @dataclass(frozen=True)
