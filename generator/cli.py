@@ -20,10 +20,12 @@ _FORMAT = click.option("--format", "fmt", type=click.Choice(FORMATS), default="t
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wfchain")
-@click.option("-C", "--project-dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("-C", "--project-dir",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=Path(), show_default=True,
               help="Project root holding templates/, instances/ and wfchain.yaml.")
-@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None,
               help="Config file (default: <project-dir>/wfchain.yaml if present).")
 @click.pass_context
 def cli(ctx: click.Context, project_dir: Path, config: Path | None) -> None:

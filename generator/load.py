@@ -98,6 +98,17 @@ class Document:
         return Diagnostic(self.file, line, column, json_path(path), message, check, level)
 
 
+def _alias_hint(text: str, line: int) -> str:
+    """A hint for the classic mistake ``schedule: * * * * *``: unquoted, ``*`` starts an
+    alias."""
+    lines = text.split("\n")
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    if re.search(r"(?:^|:\s|-\s)\*[\s*]", source):
+        return " (a plain value cannot start with '*', which YAML reads as an alias: quote it, " \
+            "e.g. schedule: \"*/5 * * * *\")"
+    return ""
+
+
 def _tag_name(tag: str) -> str:
     return "!!" + tag[len(_CORE_TAG):] if tag.startswith(_CORE_TAG) else tag
 
@@ -211,7 +222,8 @@ class YamlLoader:
             if type(exc).__name__ == "ComposerError" and "another document" in problem:
                 raise fail("a second YAML document starts here: a file holds exactly one",
                            "yaml-syntax", line, column) from None
-            raise fail(_one_line(problem), "yaml-syntax", line, column) from None
+            raise fail(_one_line(problem) + _alias_hint(text, line), "yaml-syntax", line,
+                       column) from None
         except ReaderError as exc:
             line, column = _text_position(text, exc.position)
             char = exc.character if isinstance(exc.character, int) else 0
@@ -300,6 +312,10 @@ class _Converter:
                     )
                 child = (*path, key)
                 self.document.keys[child] = (kline + 1, kcol + 1)
+                if node[key] is None and vline > kline:
+                    # an empty value ("key:" and nothing after it): ruamel places it where
+                    # the next node starts, possibly past the end of the file
+                    vline, vcol = kline, kcol + len(key) + 1
                 self.document.values[child] = (vline + 1, vcol + 1)
                 if _SURROGATE.search(key):
                     raise self.fail(child, _SURROGATE_MESSAGE, "encoding")

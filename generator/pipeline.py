@@ -69,10 +69,19 @@ def _outside(root: Path, path: Path, display: str) -> Diagnostic | None:
                       "link; wfchain reads only files inside the project", "path")
 
 
-def build(root: Path, config_path: Path | None = None, *, render: bool = True) -> Build:
+def build(root: Path, config_path: Path | None = None, *, render: bool = True,
+          project: bool = True) -> Build:
+    """Load, validate, identify and (with ``render``) render the project at ``root``.
+    ``project``: the folder must hold the templates or instances folder (a wrong ``-C``
+    must not pass as "0 instances: valid", nor prune a tree)."""
     loader = YamlLoader()
     config, problems = load_config(root, loader, config_path)
     result = Build(root=root, config=config, diagnostics=list(problems))
+    if project and not problems and not any(
+            (root / name).is_dir() for name in (config.templates_dir, config.instances_dir)):
+        raise UsageError(f"{root} is not a wfchain project: it has no {config.templates_dir}/ "
+                         f"or {config.instances_dir}/ folder (use -C to name the project "
+                         "folder, or `wfchain new template` to start one)")
     if problems:
         result.diagnostics = finalize(result.diagnostics)
         return result

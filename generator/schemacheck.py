@@ -90,6 +90,8 @@ def explain(error: ValidationError, base: JsonPath) -> list[tuple[JsonPath, bool
         return [(path, False, f"{_short(instance)} {custom}{odd}")]
     if kind == "type":
         wanted = " or ".join(expected) if isinstance(expected, list) else str(expected)
+        if instance is None:
+            return [(path, False, f"expected {wanted}, got an empty value (null)")]
         return [(path, False, f"expected {wanted}, got {_json_type(instance)} {_short(instance)}")]
     if kind == "const":
         return [(path, False, f"must be {_short(expected)}, got {_short(instance)}")]

@@ -399,8 +399,11 @@ def _check_schedule(document: Document, expression: Any, problems: list[Diagnost
     try:
         schedule = cron.parse(expression)
     except cron.CronError as exc:
-        problems.append(document.diagnostic(("schedule",), f"invalid cron schedule: {exc}",
-                                            "cron"))
+        # robfig's message, as Argo Events would log it, plus the usual cause
+        hint = " (Sunday is 0, not 7)" if str(exc).startswith(
+            "day-of-week: end of range (7) above maximum (6)") else ""
+        problems.append(document.diagnostic(("schedule",), f"invalid cron schedule: {exc}"
+                                            f"{hint}", "cron"))
         return None
     if not cron.can_ever_fire(schedule):
         problems.append(document.diagnostic(

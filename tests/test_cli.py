@@ -169,3 +169,48 @@ def test_version() -> None:
     code, out, _ = run("--version")
     assert code == 0
     assert out == f"wfchain, version {__version__}\n"
+
+
+def test_validate_never_calls_a_file_it_did_not_check_valid(
+        base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(base)
+    (base / "notes.yaml").write_text("a: 1\n")
+    code, out, err = run("validate", "instances/team-a/hello.yaml", "notes.yaml",
+                         "instances/team-a/gone.yaml", "templates/hello-chain/template.yaml")
+    assert code == 1
+    assert out == (
+        "instances/team-a/gone.yaml:1:1: [error] $: no such file (path)\n"
+        "notes.yaml:1:1: [error] $: not a file wfchain checks: give instance files "
+        "(instances/<namespace>/<name>.yaml), template files "
+        "(templates/<name>/template.yaml) or the config file (path)\n")
+    assert err == "wfchain: 2 error(s), 0 warning(s) in 2 file(s)\n"
+    assert run("validate", "instances/team-a/hello.yaml")[0] == 0
+
+
+def test_a_folder_that_is_no_project_is_a_usage_error(tmp_path: Path) -> None:
+    code, _, err = run("-C", str(tmp_path / "missing"), "validate")
+    assert code == 2
+    assert "Directory '" in err and "does not exist" in err
+    for command in (["validate"], ["render"], ["render", "--check"], ["list"]):
+        code, out, err = run("-C", str(tmp_path), *command)
+        assert (code, out) == (2, ""), command
+        assert err == (f"wfchain: error: {tmp_path} is not a wfchain project: it has no "
+                       "templates/ or instances/ folder (use -C to name the project "
+                       "folder, or `wfchain new template` to start one)\n")
+    assert list(tmp_path.iterdir()) == []  # nothing created, nothing pruned
+
+
+def test_the_output_folder_may_not_hold_the_sources(base: Path) -> None:
+    for output in ("templates", "instances/team-a", "."):
+        code, _, err = run("-C", str(base), "render", "-o", str(base / output))
+        assert code == 2, output
+        assert err.endswith("as the output folder: it holds the project's sources\n")
+    assert not (base / "templates" / "team-a").exists()
+
+
+def test_graph_to_a_missing_folder_is_a_usage_error(base: Path) -> None:
+    code, _, err = run("-C", str(base), "graph", "team-a/hello", "-o",
+                       str(base / "no" / "such" / "x.mmd"))
+    assert code == 2
+    assert err.startswith("wfchain: error: cannot write ")
+    assert err.endswith("x.mmd: No such file or directory\n")
