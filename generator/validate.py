@@ -7,6 +7,7 @@ every file. A file with problems yields no model, so nothing is rendered from it
 from __future__ import annotations
 
 import datetime
+import difflib
 import re
 import zoneinfo
 from collections.abc import Collection, Iterator
@@ -44,6 +45,16 @@ _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 @cache
 def known_timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones()) | {"UTC"}
+
+
+def _timezone_hint(name: str) -> str:
+    """'did you mean' for a time zone written in the wrong case or slightly misspelt."""
+    zones = sorted(known_timezones())
+    by_case = [zone for zone in zones if zone.lower() == name.lower()]
+    close = by_case or difflib.get_close_matches(name, zones, n=1, cutoff=0.8)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "use an IANA name such as Europe/Berlin"
 
 
 def _pattern(validator: Validator, pattern: str, instance: Any, schema: Any
@@ -321,8 +332,7 @@ def check_instance(document: Document, folder: str, stem: str,
     timezone = data.get("timezone", "UTC")
     if isinstance(timezone, str) and timezone not in known_timezones():
         problems.append(document.diagnostic(("timezone",), f"unknown time zone '{timezone}' "
-                                            "(use an IANA name such as Europe/Berlin)",
-                                            "timezone"))
+                                            f"({_timezone_hint(timezone)})", "timezone"))
     exclusions = data.get("exclusionDates", [])
     for index, day in enumerate(exclusions if isinstance(exclusions, list) else []):
         if isinstance(day, str) and _ISO_DATE.match(day):

@@ -8,7 +8,10 @@
   the Workflow's namespace; a workflow's account may ``create`` and ``patch``
   ``workflowtaskresults.argoproj.io`` (what the Argo executor needs);
 * ``rbac-binding``: a RoleBinding's ``roleRef`` to a Role names a Role of the set;
-* ``rbac-wildcard`` (warning): ``*`` in a rule's apiGroups, resources or verbs.
+* ``rbac-wildcard`` (warning): ``*`` in a rule's apiGroups, resources or verbs;
+* ``rbac-cluster-scope`` (warning): a ClusterRoleBinding, which grants in every
+  namespace (a chain needs nothing beyond its own namespace); binding the built-in
+  ``cluster-admin`` is an error.
 
 Grants are computed like the API server does: Roles bound by RoleBindings in the
 namespace, ClusterRoles bound by RoleBindings or ClusterRoleBindings; a subject
@@ -53,6 +56,8 @@ class _Rbac:
         for kind in ("Role", "ClusterRole"):
             for role in self.chain.of_kind(RBAC_GROUP, kind):
                 self._wildcards(role)
+        for binding in self.chain.of_kind(RBAC_GROUP, "ClusterRoleBinding"):
+            self._cluster_binding(binding)
         for binding in self.chain.of_kind(RBAC_GROUP, "RoleBinding"):
             ref = as_dict(binding.data.get("roleRef"))
             name = as_str(ref.get("name"))
@@ -130,6 +135,19 @@ class _Rbac:
                         ("rules", index, key, values.index("*")),
                         f"{role.describe()} grants '*' {key}: grant only what is needed",
                         "rbac-wildcard", level=Level.WARNING))
+
+    def _cluster_binding(self, binding: Manifest) -> None:
+        name = as_str(as_dict(binding.data.get("roleRef")).get("name"))
+        if name == "cluster-admin":
+            self.problems.append(binding.diagnostic(
+                ("roleRef", "name"), f"{binding.describe()} grants cluster-admin, everything "
+                "in every namespace: bind a Role with exactly what is needed",
+                "rbac-cluster-scope"))
+            return
+        self.problems.append(binding.diagnostic(
+            ("roleRef",), f"{binding.describe()} grants ClusterRole '{name}' in every "
+            "namespace: a chain needs nothing beyond its own (use a RoleBinding)",
+            "rbac-cluster-scope", level=Level.WARNING))
 
     # ------------------------------------------------------------------ grants
     def allowed(self, account: str, account_namespace: str, namespace: str, group: str,
