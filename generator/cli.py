@@ -175,6 +175,21 @@ def new_template(ctx: click.Context, name: str) -> None:
 
 
 @cli.command()
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Folder to write to (default: schemas/ in the project).")
+@click.pass_context
+def schemas(ctx: click.Context, output: Path | None) -> None:
+    """Write the JSON Schemas of instances, templates and wfchain.yaml for editors.
+
+    The files that `wfchain new` writes start with a yaml-language-server header
+    pointing at schemas/ in the project; run this once (and after upgrading wfchain)
+    to give editors completion and checks as you type.
+    """
+    root, _ = _root(ctx)
+    ctx.exit(run_guarded(lambda: commands.export_schemas(root, output)))
+
+
+@cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--schema-location", "schema_locations", multiple=True,
               type=click.Path(path_type=Path),

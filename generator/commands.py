@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from generator import drift, listing, scaffold
+from generator import drift, listing, scaffold, schemacheck
 from generator import graph as chart
 from generator.config import load_config
 from generator.diagnostics import (
@@ -295,6 +295,33 @@ def new_instance(root: Path, config: Path | None, name: str, template_name: str,
     todo = f"; fill in {', '.join(missing)}" if missing else ""
     click.echo(f"wfchain: wrote {display}{todo}; then run `wfchain validate`", err=True)
     return OK
+
+
+def export_schemas(root: Path, output: Path | None) -> int:
+    """``wfchain schemas``: the shipped schemas, written where the scaffold headers point."""
+    target = output if output is not None else root / "schemas"
+    written = []
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name in schemacheck.SHIPPED_SCHEMAS:
+            data = schemacheck.shipped_schema_text(name).encode("utf-8")
+            path = target / name
+            if not path.is_file() or path.read_bytes() != data:
+                path.write_bytes(data)
+                written.append(name)
+    except OSError as exc:
+        raise UsageError(f"cannot write the schemas to {target}: {exc.strerror}") from None
+    shown = _shown_path(root, target)
+    click.echo(f"wfchain: {shown}/: {len(written)} written, "
+               f"{len(schemacheck.SHIPPED_SCHEMAS) - len(written)} unchanged", err=True)
+    return OK
+
+
+def _shown_path(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def new_template(root: Path, config: Path | None, name: str) -> int:

@@ -30,11 +30,19 @@ _JSON_TYPES = {
 }
 
 
+#: The schemas wfchain ships for its own files (``wfchain schemas`` writes them).
+SHIPPED_SCHEMAS = ("config.schema.json", "instance.schema.json", "template.schema.json")
+
+
+def shipped_schema_text(name: str) -> str:
+    """A schema file of the package's ``schemas/`` folder, e.g. ``instance.schema.json``."""
+    return resources.files("generator").joinpath("schemas", name).read_text(encoding="utf-8")
+
+
 @cache
 def shipped_schema(name: str) -> dict[str, Any]:
-    """A schema from the package's ``schemas/`` folder, e.g. ``instance.schema.json``."""
-    text = resources.files("generator").joinpath("schemas", name).read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
+    """A schema from the package's ``schemas/`` folder, parsed."""
+    schema: dict[str, Any] = json.loads(shipped_schema_text(name))
     return schema
 
 

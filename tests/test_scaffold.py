@@ -243,3 +243,23 @@ def test_configured_folders_and_options(tmp_path: Path, root: Path) -> None:
     _fill(path, {"greeting": "olá"})
     assert _run(tmp_path, "validate").exit_code == 0
     _yamllint(root, template, path)
+
+
+def test_schemas_give_the_headers_of_new_files_something_to_point_at(tmp_path: Path) -> None:
+    def new(*args: str) -> Result:
+        return CliRunner().invoke(cli, ["-C", str(tmp_path), *args])
+
+    assert new("new", "template", "hello").exit_code == 0
+    assert new("new", "instance", "greeter", "--template", "hello").exit_code == 0
+    first = new("schemas")
+    assert first.exit_code == 0, first.output
+    assert first.stderr == "wfchain: schemas/: 3 written, 0 unchanged\n"
+    for name in ("config", "instance", "template"):
+        written = (tmp_path / "schemas" / f"{name}.schema.json").read_bytes()
+        assert written == (ROOT / "schemas" / f"{name}.schema.json").read_bytes()
+    for created in (tmp_path / "templates" / "hello" / "template.yaml",
+                    tmp_path / "instances" / "default" / "greeter.yaml"):
+        header = created.read_text(encoding="utf-8").splitlines()[0]
+        target = header.removeprefix("# yaml-language-server: $schema=")
+        assert target != header and (created.parent / target).resolve().is_file(), header
+    assert new("schemas").stderr == "wfchain: schemas/: 0 written, 3 unchanged\n"
