@@ -15,7 +15,7 @@ from typing import Any
 
 from generator import schemacheck
 from generator.diagnostics import Diagnostic
-from generator.load import Document, LoadError, YamlLoader
+from generator.load import Document, LoadError, YamlLoader, leads_outside, resolved
 
 CONFIG_FILE = "wfchain.yaml"
 
@@ -101,7 +101,14 @@ def load_config(root: Path, loader: YamlLoader, explicit: Path | None = None
     user: dict[str, Any] = {}
     problems: list[Diagnostic] = []
     document: Document | None = None
-    if explicit is not None or path.is_file():
+    if explicit is None and (path.is_file() or path.is_symlink()) and \
+            leads_outside(root, path):
+        # the project's own config comes from git (a pull request): it must not make
+        # wfchain read, and print, a file from elsewhere; --config is the user's choice
+        problems.append(Diagnostic(display, 1, 1, "$", "leads outside the project through a "
+                                   "symbolic link (or loops); wfchain reads only files "
+                                   "inside the project", "path"))
+    elif explicit is not None or path.is_file():
         try:
             document = loader.load_path(path, display)
         except LoadError as exc:
@@ -166,7 +173,9 @@ def _argocd(section: dict[str, Any], output: str) -> ArgoCDSettings | None:
 
 
 def _display(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
+    if path == root / CONFIG_FILE:
+        return CONFIG_FILE  # the project's own file, even where it is a link
+    target, base = resolved(path), resolved(root)
+    if target is None or base is None or not target.is_relative_to(base):
         return path.as_posix()
+    return target.relative_to(base).as_posix()

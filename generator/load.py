@@ -53,6 +53,21 @@ class _TooBig:
     """An integer with more digits than Python converts (thousands): far beyond 64 bits."""
 
 
+def resolved(path: Path) -> Path | None:
+    """``path`` with every symbolic link resolved; None for a link loop (or a path the
+    system cannot resolve), which no caller may follow."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return None
+
+
+def leads_outside(root: Path, path: Path) -> bool:
+    """Whether ``path`` leads out of ``root`` (through a symbolic link), or loops."""
+    target, base = resolved(path), resolved(root)
+    return target is None or base is None or not target.is_relative_to(base)
+
+
 class LoadError(Exception):
     """A file could not be turned into data; carries the diagnostic to report."""
 

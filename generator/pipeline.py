@@ -16,7 +16,7 @@ from generator.argocd import cluster_files
 from generator.config import Config, load_config
 from generator.diagnostics import Diagnostic, finalize, has_errors
 from generator.identity import Names, instance_id
-from generator.load import LoadError, YamlLoader
+from generator.load import LoadError, YamlLoader, leads_outside, resolved
 from generator.model import Instance, Template
 from generator.render import RenderedFile, Renderer, root_kustomization
 from generator.validate import check_instance, check_template, instance_location
@@ -63,8 +63,11 @@ def _visible(path: Path) -> bool:
 def _outside(root: Path, path: Path, display: str) -> Diagnostic | None:
     """An error when ``path`` leads out of the project (a symbolic link, or a folder that
     is one): a pull request must not make CI read, and print, files from elsewhere."""
-    if path.resolve().is_relative_to(root.resolve()):
+    if not leads_outside(root, path):
         return None
+    if resolved(path) is None:
+        return Diagnostic(display, 1, 1, "$", "is a symbolic link that loops; wfchain "
+                          "reads only files inside the project", "path")
     return Diagnostic(display, 1, 1, "$", "leads outside the project through a symbolic "
                       "link; wfchain reads only files inside the project", "path")
 

@@ -217,7 +217,11 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             args = __self.check_method(owner, f"'{name}()'", args, kwargs)
         elif isinstance(owner, int) and name == "to_bytes":
             __self.build(_int(_arg(args, kwargs, 0, "length", 1)), "'to_bytes()'")
-        return super().call(__context, __obj, *args, **kwargs)
+        result = super().call(__context, __obj, *args, **kwargs)
+        # Whatever a call returns counts too: methods not checked above (encode, hex, ...)
+        # can grow a value, step by step, from a size that passed every check.
+        __self.build(_size(result), f"'{name}()'" if name else "a call")
+        return result
 
     def check_method(self, text: str | bytes, what: str, args: tuple[Any, ...],
                      kwargs: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -254,6 +258,8 @@ def _guard_filter(env: _Sandbox, name: str, function: Callable[..., Any]) -> Cal
     def guarded(*call_args: Any, **kwargs: Any) -> Any:
         first, (value, *args) = call_args[:lead], call_args[lead:]
         _limit(_size(value, what if name in _PRINTING else ""), what)
+        for argument in (*args, *kwargs.values()):
+            _limit(_size(argument, what), what)
         text = value if isinstance(value, str) else ""
         if name == "center":
             env.build(_int(_arg(args, kwargs, 0, "width", 80)), what)
@@ -309,6 +315,9 @@ def _compile(source: str, path: JsonPath) -> Callable[..., Any]:
         raise PlaceholderError(path, "empty placeholder '${{ }}'")
     try:
         return _ENV.compile_expression(source, undefined_to_none=False)
+    except (RecursionError, MemoryError):
+        raise PlaceholderError(path, f"placeholder '${{{{{source}}}}}' is too deeply nested "
+                               "to compile") from None
     except TemplateError as exc:
         hint = ""
         if any(token in source for token in ("{{", "{%", "{#")):
@@ -340,6 +349,14 @@ def placeholder_scope(parameters: Sequence[str]) -> dict[str, frozenset[str] | N
 
 def check_names(source: str, path: JsonPath, scope: Scope) -> None:
     """Static check: every variable and attribute the expression uses exists."""
+    try:
+        _check_names(source, path, scope)
+    except (RecursionError, MemoryError):
+        raise PlaceholderError(path, f"placeholder '${{{{{source}}}}}' is too deeply nested "
+                               "to compile") from None
+
+
+def _check_names(source: str, path: JsonPath, scope: Scope) -> None:
     try:
         tree = _ENV.parse("{{ " + source + " }}")
     except TemplateError as exc:
@@ -454,9 +471,14 @@ def _evaluate(expr: Expr, context: Mapping[str, Any]) -> Any:
             raise PlaceholderError(
                 expr.path, f"placeholder '${{{{ {source} }}}}' is not allowed: {exc}"
             ) from None
-        except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError) as exc:
+        except (TemplateError, ArithmeticError, TypeError, ValueError, LookupError,
+                AttributeError) as exc:
             raise PlaceholderError(
                 expr.path, f"placeholder '${{{{ {source} }}}}' failed: {exc}"
+            ) from None
+        except (RecursionError, MemoryError):
+            raise PlaceholderError(
+                expr.path, f"placeholder '${{{{ {source} }}}}' is too complex to evaluate"
             ) from None
         if expr.native:
             _as_text(value, expr.path, source)  # type check only

@@ -214,3 +214,50 @@ def test_graph_to_a_missing_folder_is_a_usage_error(base: Path) -> None:
     assert code == 2
     assert err.startswith("wfchain: error: cannot write ")
     assert err.endswith("x.mmd: No such file or directory\n")
+
+
+def test_links_out_of_the_project_are_never_followed(base: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("clusterDomain: TOPSECRET-VALUE\n")
+    (base / "wfchain.yaml").symlink_to(secret)
+    (base / "instances" / "team-a" / "loop.yaml").symlink_to("loop.yaml")
+    code, out, _ = run("-C", str(base), "validate")
+    assert code == 1
+    assert out == (  # while the configuration has errors nothing else is checked
+        "wfchain.yaml:1:1: [error] $: leads outside the project through a symbolic link (or "
+        "loops); wfchain reads only files inside the project (path)\n")
+    assert "TOPSECRET" not in out
+    (base / "wfchain.yaml").unlink()
+    code, out, _ = run("-C", str(base), "validate")
+    assert (code, out) == (1, "instances/team-a/loop.yaml:1:1: [error] $: is a symbolic link "
+                           "that loops; wfchain reads only files inside the project (path)\n")
+    # an explicit --config is the user's own choice
+    (base / "instances" / "team-a" / "loop.yaml").unlink()
+    assert run("-C", str(base), "--config", str(secret), "validate")[0] == 1
+
+
+def test_hidden_files_are_not_reported_valid(base: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(base)
+    draft = base / "templates" / ".draft" / "template.yaml"
+    draft.parent.mkdir()
+    draft.write_text("garbage: [\n")
+    code, out, _ = run("validate", "templates/.draft/template.yaml")
+    assert code == 1
+    assert out.startswith("templates/.draft/template.yaml:1:1: [error] $: not a file wfchain "
+                          "checks")
+
+
+def test_schemas_are_never_written_through_a_link(base: Path, tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine\n")
+    (base / "schemas").mkdir()
+    (base / "schemas" / "config.schema.json").symlink_to(victim)
+    code, _, err = run("-C", str(base), "schemas")
+    assert code == 2
+    assert err == (f"wfchain: error: refusing to replace {base}/schemas/config.schema.json: "
+                   "it is not a regular file\n")
+    assert victim.read_text() == "mine\n"
+    shutil.rmtree(base / "schemas")
+    (base / "schemas").symlink_to(tmp_path)
+    assert run("-C", str(base), "schemas")[0] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p", "victim.txt"]

@@ -222,6 +222,24 @@ PAYLOADS: list[tuple[str, str]] = [
                   "'a' * 1000000]|length",
                   "'*': the placeholder would build more than 8388608 characters or items "
                   "in all")),
+    # methods no check knows grow values too: every call's result counts
+    ("('a' * 1000000).encode().hex().encode().hex()[:12]",
+     _too_big("('a' * 1000000).encode().hex().encode().hex()[:12]", "'hex()'", 2000000)),
+    ("('a' * 600000).encode('utf-32')[:4]",
+     _too_big("('a' * 600000).encode('utf-32')[:4]", "'encode()'", 2400004)),
+    # a function as a filter's argument would print its address
+    ("params.table|replace('s', params.table.upper)",
+     _not_allowed("params.table|replace('s', params.table.upper)",
+                  f"filter 'replace' {_NOT_DATA}")),
+    ("[1, 2]|join(params.table.upper)",
+     _not_allowed("[1, 2]|join(params.table.upper)", f"filter 'join' {_NOT_DATA}")),
+    # odd arguments and deep expressions are errors, not crashes
+    ("params.table|wordwrap(5, true, 3)",
+     f"placeholder '${{{{ params.table|wordwrap(5, true, 3) }}}}' failed: 'int' object has "
+     f"no attribute 'join'{RENDERING} (placeholder)"),
+    ("(" * 300 + "params.table" + ")" * 300,
+     "placeholder '${{" + " " + "(" * 300 + "params.table" + ")" * 300 + " }}' is too deeply "
+     "nested to compile (placeholder)"),
 ]
 
 
