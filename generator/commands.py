@@ -127,11 +127,12 @@ def _target(result: Build, output: Path | None) -> Path:
     return target
 
 
-def _shown(result: Build, target: Path) -> str:
+def _shown(root: Path, path: Path) -> str:
+    """``path`` as messages show it: relative to the project when it is inside it."""
     try:
-        return target.resolve().relative_to(result.root.resolve()).as_posix()
+        return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        return target.as_posix()
+        return path.as_posix()
 
 
 def _waiting(message: str) -> None:
@@ -153,7 +154,7 @@ def render(root: Path, config: Path | None, refs: Sequence[str], output: Path | 
     except LockTimeout as exc:
         click.echo(f"wfchain: error: {exc}; nothing written", err=True)
         return UNEXPECTED
-    shown = _shown(result, target)
+    shown = _shown(result.root, target)
     for leftover in report.recovered:
         click.echo(f"wfchain: removed {leftover}, left by an interrupted render", err=True)
     if not quiet:
@@ -177,7 +178,7 @@ def check(root: Path, config: Path | None, refs: Sequence[str], output: Path | N
     1 (with a diff of every difference) when not; writes nothing."""
     result = build(root, config)
     target = _target(result, output)
-    shown = _shown(result, target)
+    shown = _shown(result.root, target)
     if has_errors(result.diagnostics):
         if fmt == "json":
             click.echo(drift.format_report(drift.DriftReport(shown), fmt, result.diagnostics),
@@ -323,17 +324,10 @@ def export_schemas(root: Path, output: Path | None) -> int:
                 written.append(name)
     except OSError as exc:
         raise UsageError(f"cannot write the schemas to {target}: {exc.strerror}") from None
-    shown = _shown_path(root, target)
+    shown = _shown(root, target)
     click.echo(f"wfchain: {shown}/: {len(written)} written, "
                f"{len(schemacheck.SHIPPED_SCHEMAS) - len(written)} unchanged", err=True)
     return OK
-
-
-def _shown_path(root: Path, path: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def new_template(root: Path, config: Path | None, name: str) -> int:

@@ -45,6 +45,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from generator.diagnostics import Diagnostic, JsonPath, Level
+from generator.render import ENV_BEARER_FILE, ENV_URL
 from generator.verify import (
     ARGO_GROUP,
     Chain,
@@ -62,8 +63,6 @@ from generator.verify import (
 )
 from generator.verify_workflow import resolve_template_ref
 
-ENV_URL = "WFCHAIN_WEBHOOK_URL"
-ENV_BEARER_FILE = "WFCHAIN_TOKEN_FILE"
 _BEARER = re.compile(r"Authorization:\s*Bearer", re.IGNORECASE)
 SERVICE_SUFFIX = "-eventsource-svc"
 _JQ_FIELD = re.compile(r'"((?:[^"\\]|\\.)+)"\s*:\s*\$ENV\.([A-Za-z_][A-Za-z0-9_]*)')
